@@ -1,0 +1,31 @@
+# openqcs: `make run` serves with demo data on SQLite; `make test` runs the whole suite.
+# Every OPENQCS_* variable in the environment is honoured (see README).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fuzz bench install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/openqcs db upgrade
+	$(BIN)/openqcs seed --demo
+	exec $(BIN)/openqcs serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .venv-clients openqcs.db openqcs.db-* .pytest_cache

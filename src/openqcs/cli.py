@@ -1,0 +1,95 @@
+"""The ``openqcs`` command: serve, worker, db, seed, admin, client-config.
+
+Domains add ``openqcs admin <domain> …`` groups through their ``cli.py`` (``app``) and
+top-level commands through ``commands`` (a list of functions).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from openqcs.config import Settings, load_settings
+from openqcs.domains import submodules
+
+app = typer.Typer(help="openqcs: a self-hosted Rigetti QCS.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+admin_app = typer.Typer(help="Administer users, groups, credit, processors, prices, announcements.",
+                        no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+
+DatabaseUrl = Annotated[Optional[str], typer.Option("--database-url", help="SQLAlchemy URL [OPENQCS_DATABASE_URL]")]
+DataDir = Annotated[Optional[str], typer.Option("--data-dir", help="SQLite file and keys [OPENQCS_DATA_DIR]")]
+
+
+def settings_from(**flags) -> Settings:
+    """Settings from the environment, with the given CLI flags on top."""
+    try:
+        return load_settings(**flags)
+    except (TypeError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Apply all migrations (every domain's branch) to the database."""
+    from openqcs.db.migrate import upgrade
+
+    settings = settings_from(database_url=database_url, data_dir=data_dir)
+    upgrade(settings.db_url)
+    typer.echo(f"database at head: {settings.db_url.split('@')[-1]}")
+
+
+@app.command()
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="Demo users, groups, processors, prices.")] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Load demo data (idempotent: running it twice changes nothing)."""
+    from openqcs.context import AppContext
+
+    if not demo:
+        raise typer.BadParameter("say what to seed: --demo")
+    ctx = AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
+    try:
+        for module in submodules("seed"):
+            module.seed_demo(ctx)
+    finally:
+        ctx.close()
+    typer.echo("demo data seeded")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="[OPENQCS_HOST]")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="HTTP port [OPENQCS_HTTP_PORT]")] = None,
+    grpc_port: Annotated[Optional[int], typer.Option(help="[OPENQCS_GRPC_PORT]")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="HTTP worker processes [OPENQCS_WORKERS]")] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    api_only: Annotated[Optional[bool], typer.Option("--api-only", help="No gRPC, no job worker.")] = None,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
+) -> None:
+    """Serve the HTTP API (granian) and, unless --api-only, the gRPC services and a job worker."""
+    from openqcs.server import run
+
+    settings = settings_from(host=host, http_port=port, grpc_port=grpc_port, workers=workers,
+                             database_url=database_url, data_dir=data_dir, api_only=api_only)
+    run(settings, migrate=migrate)
+
+
+def main() -> None:
+    for module in submodules("cli"):
+        group = getattr(module, "app", None)
+        if group is not None:
+            admin_app.add_typer(group, name=module.__name__.split(".")[-2])
+        for command in getattr(module, "commands", []):
+            app.command()(command)
+    app()
+
+
+if __name__ == "__main__":
+    main()

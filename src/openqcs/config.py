@@ -1,0 +1,107 @@
+"""Settings: one frozen struct, read once at start-up and passed down.
+
+Every field can be set by a CLI flag or an ``OPENQCS_<FIELD>`` environment variable
+(flags win). Nothing else in the package reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    host: str = "127.0.0.1"
+    http_port: int = 8000
+    grpc_port: int = 8001
+    # 0 means: the controller shares the translation port.
+    controller_port: int = 0
+    https_port: int = 0
+    workers: int = 1
+    data_dir: str = "."
+    database_url: str = ""
+    # Public URLs advertised to clients; derived from host/ports when empty.
+    public_url: str = ""
+    public_grpc_url: str = ""
+    public_controller_url: str = ""
+    issuer_url: str = ""
+    # External OIDC issuer (Okta, Keycloak…): when set, the embedded issuer is off.
+    oidc_issuer: str = ""
+    oidc_audience: str = "api://qcs"
+    oidc_jwks_url: str = ""
+    oidc_user_claim: str = "uid"
+    oidc_groups_claim: str = "groups"
+    access_token_ttl: int = 3600
+    refresh_token_ttl: int = 30 * 24 * 3600
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "openqcs@localhost"
+    # A file holding a clock offset in seconds; lets tests move time in a live server.
+    clock_file: str = ""
+    log_level: str = "INFO"
+    api_only: bool = False
+    max_body_bytes: int = 1_048_576
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'openqcs.db'}"
+
+    @property
+    def api_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.http_port}"
+
+    @property
+    def grpc_url(self) -> str:
+        return self.public_grpc_url or f"http://{self.host}:{self.grpc_port}"
+
+    @property
+    def controller_url(self) -> str:
+        if self.public_controller_url:
+            return self.public_controller_url
+        if self.controller_port:
+            return f"http://{self.host}:{self.controller_port}"
+        return self.grpc_url
+
+    @property
+    def issuer(self) -> str:
+        if self.oidc_issuer:
+            return self.oidc_issuer
+        if self.issuer_url:
+            return self.issuer_url
+        if self.https_port:
+            return f"https://{self.host}:{self.https_port}/oauth2/default"
+        return f"{self.api_url}/oauth2/default"
+
+
+ENV_PREFIX = "OPENQCS_"
+
+
+def _coerce(field_type: Any, raw: str) -> Any:
+    if field_type is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if field_type is int:
+        return int(raw)
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from ``environ`` (default: the process environment) and overrides.
+
+    Overrides that are ``None`` are ignored, so CLI flags can be passed through as they are.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in msgspec.structs.fields(Settings):
+        raw = environ.get(ENV_PREFIX + field.name.upper())
+        if raw is not None and raw != "":
+            try:
+                values[field.name] = _coerce(field.type, raw)
+            except ValueError as exc:
+                raise ValueError(f"{ENV_PREFIX}{field.name.upper()}: {exc}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

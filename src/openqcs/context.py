@@ -1,0 +1,38 @@
+"""What every entry point (HTTP, gRPC, CLI, worker) shares: built once, passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from openqcs.config import Settings
+from openqcs.db.clock import Clock, make_clock
+from openqcs.db.engine import Database
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    clock: Clock
+
+    @classmethod
+    def create(cls, settings: Settings) -> AppContext:
+        return cls(settings, Database(settings.db_url), make_clock(settings.clock_file))
+
+    @cached_property
+    def signer(self):
+        from openqcs.core.service import server_secret
+        from openqcs.http.tokens import Signer
+
+        with self.db.session(write=True) as session:
+            return Signer(server_secret(session, "page-tokens"))
+
+    @cached_property
+    def tokens(self):
+        from openqcs.identity.tokens import TokenService
+
+        return TokenService(self.db, self.settings, self.clock)
+
+    def close(self) -> None:
+        self.db.dispose()

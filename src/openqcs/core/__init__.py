@@ -1,0 +1,1 @@
+"""Server-wide state kept in the database: secrets shared by every replica."""

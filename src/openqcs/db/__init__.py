@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, declarative base, Alembic migrations, the clock."""

@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP concerns, written once: errors, auth, lists, account headers, contract."""

@@ -1,0 +1,40 @@
+"""Test data made through the same service code the server uses, on the server's database."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from openqcs.context import AppContext
+from openqcs.identity.models import Group, Membership, User
+from openqcs.identity.principal import new_idp_id
+
+
+@dataclass(frozen=True)
+class TestUser:
+    id: int
+    idp_id: str
+    email: str
+    token: str
+
+
+def make_user(ctx: AppContext, *, email: str | None = None, groups: tuple[str, ...] = (), admin: bool = False,
+              password_hash: str | None = None) -> TestUser:
+    email = email or f"user-{secrets.token_hex(4)}@example.test"
+    now = ctx.clock.now()
+    with ctx.db.session(write=True) as session:
+        user = User(idp_id=new_idp_id(), email=email, created_time=now, is_admin=admin, password_hash=password_hash,
+                    first_name="Test", last_name="User", organization="", activated=True, disabled=False,
+                    onboarding_completed=False)
+        session.add(user)
+        session.flush()
+        for name in groups:
+            group = session.query(Group).filter_by(name=name).one_or_none()
+            if group is None:
+                group = Group(name=name, description="", created_time=now)
+                session.add(group)
+                session.flush()
+            session.add(Membership(group_id=group.id, user_id=user.id, created_time=now))
+        user_id, idp_id = user.id, user.idp_id
+    token, _ = ctx.tokens.issue_access_token(subject=email, uid=idp_id, groups=list(groups))
+    return TestUser(user_id, idp_id, email, token)
