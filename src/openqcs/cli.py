@@ -1,7 +1,8 @@
 """The ``openqcs`` command: serve, worker, db, seed, admin, client-config.
 
-Domains add ``openqcs admin <domain> …`` groups through their ``cli.py`` (``app``) and
-top-level commands through ``commands`` (a list of functions).
+Domains add ``openqcs admin <group> …`` through their ``cli.py`` (``groups``: a dict of
+group name -> Typer app, e.g. ``{"user": …, "group": …}``) and top-level commands through
+``commands`` (a list of functions).
 """
 
 from __future__ import annotations
@@ -83,9 +84,8 @@ def serve(
 
 def main() -> None:
     for module in submodules("cli"):
-        group = getattr(module, "app", None)
-        if group is not None:
-            admin_app.add_typer(group, name=module.__name__.split(".")[-2])
+        for name, group in getattr(module, "groups", {}).items():
+            admin_app.add_typer(group, name=name)
         for command in getattr(module, "commands", []):
             app.command()(command)
     app()

@@ -3,20 +3,11 @@ else the caller. Parsed once here for every operation that takes an account."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from litestar import Request
 
 from openqcs.errors import InvalidArgument
+from openqcs.identity.accounts import ACCOUNT_TYPES, Account
 from openqcs.identity.principal import Principal
-
-ACCOUNT_TYPES = ("user", "group")
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str  # a user's idpId or a group's name
-    type: str  # "user" | "group"
 
 
 def account_from(
@@ -33,5 +24,5 @@ def account_from(
         name = "accountType" if body_type else "X-QCS-ACCOUNT-TYPE"
         raise InvalidArgument.field(location, name, f"account type must be one of {', '.join(ACCOUNT_TYPES)}")
     if not account_id:
-        return Account(principal.idp_id, "user")
+        return Account.of_user(principal)
     return Account(account_id, account_type or "user")
