@@ -24,6 +24,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The spec fuzzing budget: ~100 cases per operation, over 5,000 in all.
+test-fuzz: $(STAMP)
+	OPENQCS_FUZZ_EXAMPLES=100 $(BIN)/python -m pytest tests/conformance/test_fuzz.py -q -p no:cacheprovider
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -14,7 +14,9 @@ from litestar.openapi import OpenAPIConfig
 from openqcs.config import Settings, load_settings
 from openqcs.context import AppContext
 from openqcs.domains import submodules
+from openqcs.http import ratelimit
 from openqcs.http.auth import DEPENDENCIES
+from openqcs.http.bodylimit import BodyLimitMiddleware
 from openqcs.http.contract import contract, litestar_path, operations
 from openqcs.http.errors import EXCEPTION_HANDLERS, error_response
 from openqcs.http.observe import ObserveMiddleware
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         logging_config=None,
     )
     app.state.ctx = ctx
-    return ObserveMiddleware(app)
+    return ObserveMiddleware(BodyLimitMiddleware(ratelimit.wrap(app, ctx.settings), ctx.settings.max_body_bytes))
 
 
 def asgi() -> Any:

@@ -44,6 +44,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     api_only: bool = False
     max_body_bytes: int = 1_048_576
+    # Reservations: longest booking, how far FindAvailableReservations looks ahead, and the
+    # cancellation refund policy (full refund up to N hours before start, then a percentage
+    # until the start, nothing after it).
+    reservation_max_minutes: int = 24 * 60
+    reservation_search_days: int = 7
+    reservation_full_refund_hours: int = 24
+    reservation_late_refund_percent: int = 50
+    # Token bucket per principal (0: off); shared through Redis when redis_url is set.
+    rate_limit_per_second: float = 0.0
+    rate_limit_burst: int = 50
+    redis_url: str = ""
 
     @property
     def db_url(self) -> str:
@@ -86,6 +97,8 @@ def _coerce(field_type: Any, raw: str) -> Any:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if field_type is int:
         return int(raw)
+    if field_type is float:
+        return float(raw)
     return raw
 
 

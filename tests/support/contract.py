@@ -80,10 +80,12 @@ def check_response(response: httpx.Response) -> dict[str, Any] | None:
     allowed = set(listed) | ALWAYS_ALLOWED | (SECURED_ALLOWED if op["security"] else set())
     if status not in allowed and "default" not in listed:
         raise ContractViolation(f"{where}: status not listed for the operation (listed: {sorted(listed)})")
+    spec = listed.get(status)
     if response.status_code >= 400:
         validate_schema(ERROR_SCHEMA, response.json(), where)
+        if spec and spec.get("schema"):
+            validate_schema(spec["schema"], response.json(), where)
         return op
-    spec = listed.get(status)
     if response.status_code == 204 or spec is None:
         if response.content and response.status_code == 204:
             raise ContractViolation(f"{where}: 204 with a body")

@@ -33,6 +33,21 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     message: str
     requestId: str
     validationErrors: list[ValidationErrorBody] | None = None
+    # The spec documents several 422 responses as a bare ValidationError; repeating the first
+    # problem's ``in``/``path`` at the top level makes one body satisfy both schemas.
+    in_: str | None = msgspec.field(default=None, name="in")
+    path: list[str] | None = None
+
+
+async def send_error(scope, send, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    """Answer from plain ASGI middleware (before Litestar) in the same Error shape."""
+    body = msgspec.json.encode(
+        ErrorBody(code=code, message=message, requestId=scope.get("state", {}).get("request_id", ""))
+    )
+    raw = [(b"content-type", JSON.encode()), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
 
 def request_id_of(request: Request) -> str:
@@ -47,16 +62,13 @@ def error_response(
     problems: list[FieldProblem] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body = ErrorBody(
-        code=code,
-        message=message,
-        requestId=request_id_of(request),
-        validationErrors=[
+    body = ErrorBody(code=code, message=message, requestId=request_id_of(request))
+    if problems:
+        body.validationErrors = [
             ValidationErrorBody(in_=p.location, message=p.message, path=list(p.path) or None) for p in problems
         ]
-        if problems
-        else None,
-    )
+        body.in_ = problems[0].location
+        body.path = list(problems[0].path) or None
     return Response(msgspec.json.encode(body), status_code=status, media_type=JSON, headers=headers)
 
 
@@ -67,6 +79,7 @@ def domain_error(request: Request, exc: OpenQCSError) -> Response:
 
 
 _AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_MISSING_FIELD = re.compile(r"missing required field `(?P<field>[^`]+)`")
 _SOURCES = {"body": "body", "query": "query", "path": "path", "header": "header", "cookie": "header"}
 
 
@@ -79,7 +92,13 @@ def _problem_from_extra(item: dict) -> FieldProblem:
         message = message[: match.start()]
         path = [p for p in re.split(r"[.\[\]]+", match.group("path")) if p]
     elif item.get("key") and item.get("key") != "data":
-        path = [str(item["key"])]
+        path = [p for p in re.split(r"[.\[\]]+", str(item["key"])) if p]
+    elif item.get("key") == "data" and message == "'data'":
+        # Litestar's KeyError text when a required body is absent.
+        message = "a JSON request body is required"
+    missing = _MISSING_FIELD.search(message)
+    if missing:
+        path.append(missing.group("field"))
     return FieldProblem(source, message, tuple(path))
 
 
@@ -115,8 +134,14 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "internal server error")
 
 
+def too_deep(request: Request, exc: RecursionError) -> Response:
+    problem = FieldProblem("body", "the request is nested too deeply")
+    return error_response(request, 422, "validation_error", problem.message, [problem])
+
+
 EXCEPTION_HANDLERS = {
     OpenQCSError: domain_error,
+    RecursionError: too_deep,
     HTTPException: http_error,
     Exception: unexpected_error,
 }
