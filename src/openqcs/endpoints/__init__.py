@@ -1,1 +1,1 @@
-"""endpoints domain."""
+"""Endpoints (entry points to processors), default endpoints, engagements with CURVE credentials."""

@@ -1,0 +1,99 @@
+"""``openqcs admin endpoint list|create|delete|defaults``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from openqcs.cli import DatabaseUrl, DataDir, settings_from
+from openqcs.errors import OpenQCSError
+
+endpoint_app = typer.Typer(help="Endpoints serving processors.", no_args_is_help=True)
+groups = {"endpoint": endpoint_app}
+
+
+def _context(database_url: str | None, data_dir: str | None):
+    from openqcs.context import AppContext
+
+    return AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
+
+
+def _as_dict(info) -> dict:
+    return {"id": info.id, "quantumProcessorIds": info.processor_ids, "healthy": info.healthy, "mock": info.mock,
+            "datacenter": info.datacenter, "ownerId": info.owner_id, "defaultFor": info.default_for}
+
+
+def _system_admin():
+    """The operator at the console acts with an administrator's reach (sees and manages every endpoint)."""
+    from openqcs.identity.principal import Principal
+
+    return Principal(user_id=0, idp_id="", email="", groups=frozenset(), is_admin=True)
+
+
+@endpoint_app.command("list")
+def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Every live endpoint, one JSON object a line."""
+    from openqcs.endpoints.service import list_endpoints
+
+    ctx = _context(database_url, data_dir)
+    try:
+        with ctx.db.session() as session:
+            for info in list_endpoints(session, _system_admin(), ctx.clock.now()):
+                typer.echo(json.dumps(_as_dict(info)))
+    finally:
+        ctx.close()
+
+
+@endpoint_app.command("create")
+def create(
+    processor: Annotated[list[str], typer.Option("--processor", help="A processor it serves (repeatable).")],
+    datacenter: Annotated[Optional[str], typer.Option("--datacenter")] = None,
+    mock: Annotated[bool, typer.Option("--mock/--no-mock", help="Serves simulated data for testing.")] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """An openqcs-owned endpoint, visible to whoever can see its processors; prints it as JSON."""
+    from openqcs.endpoints.service import create_endpoint
+
+    ctx = _context(database_url, data_dir)
+    try:
+        with ctx.db.session(write=True) as session:
+            # No owner: the endpoint belongs to openqcs, not to a user.
+            info = create_endpoint(session, None, processor, ctx.clock.now(), datacenter=datacenter, mock=mock)
+        typer.echo(json.dumps(_as_dict(info)))
+    except OpenQCSError as exc:
+        raise typer.BadParameter(exc.message) from None
+    finally:
+        ctx.close()
+
+
+@endpoint_app.command("delete")
+def delete(endpoint_id: str, database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Delete an endpoint for good (a processor's default is recreated by ``defaults``)."""
+    from openqcs.endpoints.service import delete_endpoint
+
+    ctx = _context(database_url, data_dir)
+    try:
+        with ctx.db.session(write=True) as session:
+            delete_endpoint(session, endpoint_id, _system_admin(), ctx.clock.now())
+        typer.echo(f"deleted {endpoint_id}")
+    except OpenQCSError as exc:
+        raise typer.BadParameter(exc.message) from None
+    finally:
+        ctx.close()
+
+
+@endpoint_app.command("defaults")
+def defaults(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Give every processor without a default endpoint one."""
+    from openqcs.endpoints.service import ensure_default_endpoints
+
+    ctx = _context(database_url, data_dir)
+    try:
+        with ctx.db.session(write=True) as session:
+            made = ensure_default_endpoints(session, ctx.clock.now())
+        typer.echo(f"default endpoints created for: {', '.join(made) or 'none'}")
+    finally:
+        ctx.close()
