@@ -1,17 +1,24 @@
-"""``openqcs serve``: migrations, then the HTTP API on granian plus each domain's
-background services (gRPC, workers, the HTTPS issuer) from their ``server.start``."""
+"""``openqcs serve``: migrations, then the HTTP API on granian plus each domain's background
+services (gRPC, job workers, the HTTPS issuer) from their ``server.start``.
+
+The background services run in their own spawned process, not in granian's supervisor: granian
+forks its HTTP workers, and a fork taken while other threads hold SQLite connections leaves the
+child with lock state it can never release (writes then hang until the busy timeout).
+"""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
 import tempfile
+import threading
 
 import msgspec
 
 from openqcs import logs
 from openqcs.config import ENV_PREFIX, Settings
-from openqcs.context import AppContext
 from openqcs.domains import submodules
 
 log = logging.getLogger("openqcs.server")
@@ -23,6 +30,33 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in msgspec.structs.asdict(settings).items():
         env[ENV_PREFIX + name.upper()] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return env
+
+
+def run_services(settings: Settings, ready=None) -> None:
+    """Start every domain's background services and keep them until SIGTERM/SIGINT."""
+    from openqcs.context import AppContext
+
+    logs.configure(settings.log_level)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    ctx = AppContext.create(settings)
+    stops = []
+    try:
+        for module in submodules("server"):
+            stop = module.start(ctx)
+            if stop is not None:
+                stops.append(stop)
+        if ready is not None:
+            ready.set()
+        done.wait()
+    finally:
+        for stop in reversed(stops):
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 - keep stopping the others
+                log.exception("a background service did not stop cleanly")
+        ctx.close()
 
 
 def run(settings: Settings, *, migrate: bool = True) -> None:
@@ -39,15 +73,16 @@ def run(settings: Settings, *, migrate: bool = True) -> None:
     if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="openqcs-metrics-")
 
-    ctx = AppContext.create(settings)
-    stops = []
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Event()
+    services = spawn.Process(target=run_services, args=(settings, ready), name="openqcs-services", daemon=False)
+    services.start()
+    if not ready.wait(60) or not services.is_alive():
+        services.terminate()
+        raise SystemExit("openqcs: the background services did not start (see the log above)")
+    log.info("serving", extra={"api_url": settings.api_url, "grpc_url": settings.grpc_url,
+                               "issuer": settings.issuer, "database": settings.db_url.split("@")[-1]})
     try:
-        for module in submodules("server"):
-            stop = module.start(ctx)
-            if stop is not None:
-                stops.append(stop)
-        log.info("serving", extra={"api_url": settings.api_url, "grpc_url": settings.grpc_url,
-                                   "issuer": settings.issuer, "database": settings.db_url.split("@")[-1]})
         Granian(
             "openqcs.app:asgi",
             address=settings.host,
@@ -58,6 +93,8 @@ def run(settings: Settings, *, migrate: bool = True) -> None:
             log_enabled=False,
         ).serve()
     finally:
-        for stop in reversed(stops):
-            stop()
-        ctx.close()
+        if services.is_alive():
+            services.terminate()
+        services.join(15)
+        if services.is_alive():
+            services.kill()
