@@ -167,11 +167,12 @@ class TokenService:
         try:
             claims = jwt.decode(
                 token, key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
-                options={"require": ["exp", "iss", "aud"], "verify_exp": False},
+                # Times are checked against our clock (injectable), not the wall clock.
+                options={"require": ["exp", "iss", "aud"], "verify_exp": False, "verify_iat": False,
+                         "verify_nbf": False},
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
-        # exp is checked against our clock (injectable), not the wall clock.
         if claims["exp"] <= self.clock.now().timestamp():
             raise Unauthenticated("token has expired")
         self._cache.put(token, claims, min(claims["exp"], time.time() + 3600))
