@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import tempfile
 import threading
 
@@ -59,11 +60,28 @@ def run_services(settings: Settings, ready=None) -> None:
         ctx.close()
 
 
+def port_is_free(host: str, port: int) -> bool:
+    """granian binds with SO_REUSEPORT, so a second server on a taken port would silently share
+    it; check with a plain bind first."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def run(settings: Settings, *, migrate: bool = True) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
     logs.configure(settings.log_level)
+    ports = [settings.http_port] + ([] if settings.api_only else [settings.grpc_port])
+    ports += [p for p in (settings.https_port, settings.controller_port) if p]
+    for port in ports:
+        if not port_is_free(settings.host, port):
+            raise SystemExit(f"openqcs: {settings.host}:{port} is already in use (choose other ports with "
+                             "OPENQCS_HTTP_PORT / OPENQCS_GRPC_PORT to run a second instance)")
     os.makedirs(settings.data_dir, exist_ok=True)
     if migrate:
         from openqcs.db.migrate import upgrade
