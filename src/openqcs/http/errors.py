@@ -110,8 +110,11 @@ def http_error(request: Request, exc: HTTPException) -> Response:
         extra = exc.extra if isinstance(exc.extra, list) else []
         problems = [_problem_from_extra(e) for e in extra if isinstance(e, dict)]
         if not problems:
-            location = "body" if "JSON" in exc.detail or "body" in exc.detail.lower() else "query"
-            problems = [FieldProblem(location, exc.detail)]
+            detail = exc.detail
+            if detail == "Input data was truncated":  # msgspec's words for an unterminated JSON body
+                detail = "JSON is malformed: the body ends too early"
+            location = "body" if "JSON" in detail or "body" in detail.lower() else "query"
+            problems = [FieldProblem(location, detail)]
         message = "; ".join(f"{'.'.join(p.path) or p.location}: {p.message}" for p in problems)
         return error_response(request, 422, "validation_error", message, problems)
     codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
