@@ -1,7 +1,8 @@
 """An OpenAPI 3.1 document rebuilt from the committed contract, for schemathesis.
 
 Secured operations also list 401/403 (the spec's security schemes say they can answer so),
-and every operation lists the statuses any request may meet: 413, 429, 503.
+operations with input list 422, and every operation lists the statuses any request may meet:
+413, 429, 503.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def openapi_document() -> dict[str, Any]:
     for op in c["operations"]:
         responses = {code: {"description": code, **_content(media)} for code, media in op["responses"].items()}
         extra = ["413", "429", "503"] + (["401", "403"] if op["security"] else [])
+        if op["parameters"] or op["requestBody"]:
+            extra.append("422")  # invalid input, wherever the spec's list forgets it (AIP-193)
         for code in extra:
             responses.setdefault(code, {"description": code, "content": {"application/json": {"schema": ERROR}}})
         entry: dict[str, Any] = {
