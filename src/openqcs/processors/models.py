@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openqcs.db.base import Base, UTCDateTime
@@ -37,7 +37,10 @@ class IsaVersion(Base):
     """One imported calibration. The API serves the newest; older ones are kept as history."""
 
     __tablename__ = "isa_versions"
-    __table_args__ = (UniqueConstraint("processor_id", "version"),)
+    # The covering index answers "latest version and its etag" without reading the document
+    # (on SQLite the etag column sits behind the large blob's overflow pages).
+    __table_args__ = (UniqueConstraint("processor_id", "version"),
+                      Index("ix_isa_versions_latest", "processor_id", "version", "etag"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     processor_id: Mapped[str] = mapped_column(ForeignKey("quantum_processors.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,147 @@
+"""``openqcs admin processor …``: import, synth, list, grant, revoke, set."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from sqlalchemy import or_, select
+
+from openqcs.cli import DatabaseUrl, DataDir, settings_from
+from openqcs.errors import InvalidArgument, OpenQCSError
+from openqcs.processors import service
+from openqcs.processors.isa import parse_document
+from openqcs.processors.synth import Medians, synthesize
+
+app = typer.Typer(help="Quantum processors: ISAs, visibility, noise.", no_args_is_help=True)
+groups = {"processor": app}
+
+ProcessorId = Annotated[Optional[str], typer.Option("--id", help="Processor id (default: the ISA's name).")]
+Public = Annotated[Optional[bool], typer.Option("--public/--restricted", help="Visible to everyone, or to grantees.")]
+Noiseless = Annotated[Optional[bool], typer.Option("--noiseless/--noisy", help="Simulate without noise.")]
+
+
+@contextmanager
+def _context(database_url: str | None, data_dir: str | None):
+    from openqcs.context import AppContext
+
+    ctx = AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
+    try:
+        yield ctx
+    except InvalidArgument as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        for problem in exc.problems[1:]:
+            typer.echo(f"  - {problem.message}", err=True)
+        raise typer.Exit(1) from None
+    except OpenQCSError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        ctx.close()
+
+
+def _store(ctx, doc, processor_id, public, noiseless) -> None:
+    with ctx.db.session(write=True) as session:
+        version = service.import_isa(session, doc, now=ctx.clock.now(), processor_id=processor_id,
+                                     public=public, noiseless=noiseless)
+        typer.echo(f"{version.processor_id}: ISA version {version.version} (etag {version.etag}, "
+                   f"{len(version.document)} bytes)")
+
+
+@app.command("import")
+def import_(file: Annotated[Path, typer.Argument(help="ISA JSON file", exists=True, dir_okay=False)],
+            processor_id: ProcessorId = None, public: Public = None, noiseless: Noiseless = None,
+            database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Validate an ISA and store it as the processor's newest version (creating the processor)."""
+    with _context(database_url, data_dir) as ctx:
+        _store(ctx, parse_document(file.read_bytes()), processor_id, public, noiseless)
+
+
+@app.command()
+def synth(family: Annotated[str, typer.Option(help="Architecture family.")] = "Ankaa",
+          rows: Annotated[int, typer.Option(help="Lattice rows.")] = 7,
+          cols: Annotated[int, typer.Option(help="Lattice columns.")] = 12,
+          seed: Annotated[int, typer.Option(help="Random seed (same seed, same figures).")] = 0,
+          processor_id: ProcessorId = None,
+          median_frb: Annotated[float, typer.Option(help="Median 1q RB fidelity.")] = Medians.frb,
+          median_fro: Annotated[float, typer.Option(help="Median readout fidelity.")] = Medians.fro,
+          median_fcz: Annotated[float, typer.Option(help="Median CZ fidelity.")] = Medians.fcz,
+          median_fiswap: Annotated[float, typer.Option(help="Median ISWAP fidelity.")] = Medians.fiswap,
+          median_t1: Annotated[float, typer.Option(help="Median T1, seconds.")] = Medians.t1,
+          median_t2: Annotated[float, typer.Option(help="Median T2, seconds.")] = Medians.t2,
+          output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the ISA here instead of importing it.")] = None,
+          public: Public = None, noiseless: Noiseless = None,
+          database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Generate a square-lattice processor with plausible calibration figures and import it."""
+    processor_id = processor_id or f"{family}-{rows}x{cols}-s{seed}"
+    medians = Medians(median_frb, median_fro, median_fcz, median_fiswap, median_t1, median_t2)
+    with _context(database_url, data_dir) as ctx:
+        doc = synthesize(processor_id, rows=rows, cols=cols, seed=seed, now=ctx.clock.now(), family=family,
+                         medians=medians)
+        if output is not None:
+            service.validate_isa(doc)
+            output.write_text(json.dumps(doc, indent=1))
+            typer.echo(f"wrote {output}")
+            return
+        _store(ctx, doc, processor_id, public, noiseless)
+
+
+@app.command("list")
+def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Every processor: visibility, noise, latest ISA version, grants."""
+    with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
+        for p in service.processor_summaries(session):
+            flags = ("public" if p["public"] else "restricted") + (" noiseless" if p["noiseless"] else "")
+            grants = f" grants: {', '.join(p['grants'])}" if p["grants"] else ""
+            typer.echo(f"{p['id']}\t{p['family']}\t{flags}\tISA v{p['isaVersion'] or '-'}{grants}")
+
+
+def _account(session, user: str | None, group: str | None) -> tuple[str, str]:
+    if bool(user) == bool(group):
+        raise InvalidArgument("give exactly one of --user or --group")
+    if group:
+        return "group", group
+    from openqcs.identity.models import User
+
+    found = session.scalar(select(User).where(or_(User.email == user, User.idp_id == user)))
+    if found is None:
+        raise InvalidArgument(f"no user with email or idpId '{user}'")
+    return "user", found.idp_id
+
+
+User_ = Annotated[Optional[str], typer.Option("--user", help="User email or idpId.")]
+Group_ = Annotated[Optional[str], typer.Option("--group", help="Group name.")]
+
+
+@app.command("grant")
+def grant(processor_id: str, user: User_ = None, group: Group_ = None,
+          database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Let a user or group see a restricted processor."""
+    with _context(database_url, data_dir) as ctx, ctx.db.session(write=True) as session:
+        kind, account = _account(session, user, group)
+        made = service.grant(session, processor_id, account_type=kind, account_id=account)
+        typer.echo(f"{processor_id}: {kind} {account} {'granted' if made else 'already granted'}")
+
+
+@app.command("revoke")
+def revoke(processor_id: str, user: User_ = None, group: Group_ = None,
+           database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Take back a grant."""
+    with _context(database_url, data_dir) as ctx, ctx.db.session(write=True) as session:
+        kind, account = _account(session, user, group)
+        gone = service.revoke(session, processor_id, account_type=kind, account_id=account)
+        typer.echo(f"{processor_id}: {kind} {account} {'revoked' if gone else 'had no grant'}")
+
+
+@app.command("set")
+def set_(processor_id: str, public: Public = None, noiseless: Noiseless = None,
+         database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Change a processor's visibility or noise."""
+    if public is None and noiseless is None:
+        raise typer.BadParameter("say what to change: --public/--restricted, --noiseless/--noisy")
+    with _context(database_url, data_dir) as ctx, ctx.db.session(write=True) as session:
+        p = service.set_flags(session, processor_id, public=public, noiseless=noiseless)
+        typer.echo(f"{p.id}: {'public' if p.public else 'restricted'}, {'noiseless' if p.noiseless else 'noisy'}")
