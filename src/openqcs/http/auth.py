@@ -8,6 +8,7 @@ a bad header: 401).
 
 from __future__ import annotations
 
+import anyio
 from litestar import Request
 from litestar.di import Provide
 
@@ -34,19 +35,22 @@ def authenticate(ctx: AppContext, header: str | None) -> Principal | None:
         return principal_from_claims(session, claims, ctx.settings, ctx.clock)
 
 
-def _required(request: Request) -> Principal:
-    principal = authenticate(request.app.state.ctx, request.headers.get("authorization"))
+async def _optional(request: Request) -> Principal | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None  # anonymous: no thread hop, no database
+    return await anyio.to_thread.run_sync(authenticate, request.app.state.ctx, header)
+
+
+async def _required(request: Request) -> Principal:
+    principal = await _optional(request)
     if principal is None:
         raise Unauthenticated("this operation needs a bearer token")
     return principal
 
 
-def _optional(request: Request) -> Principal | None:
-    return authenticate(request.app.state.ctx, request.headers.get("authorization"))
-
-
-def _admin(request: Request) -> Principal:
-    principal = _required(request)
+async def _admin(request: Request) -> Principal:
+    principal = await _required(request)
     if not principal.is_admin:
         raise PermissionDenied("this operation is for administrators")
     return principal
@@ -59,7 +63,7 @@ def _context(request: Request) -> AppContext:
 # Dependencies every domain's routes use by name.
 DEPENDENCIES = {
     "ctx": Provide(_context, sync_to_thread=False),
-    "principal": Provide(_required, sync_to_thread=True),
-    "viewer": Provide(_optional, sync_to_thread=True),
-    "admin": Provide(_admin, sync_to_thread=True),
+    "principal": Provide(_required),
+    "viewer": Provide(_optional),
+    "admin": Provide(_admin),
 }
