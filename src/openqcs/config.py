@@ -55,6 +55,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_per_second: float = 0.0
     rate_limit_burst: int = 50
     redis_url: str = ""
+    # Execution: job worker threads in `openqcs serve` (0: only `openqcs worker` processes run
+    # jobs), and how long a worker's hold on a job lasts without a heartbeat before it is retried.
+    execution_workers: int = 1
+    job_lease_seconds: int = 30
 
     @property
     def db_url(self) -> str:

@@ -20,7 +20,7 @@ import msgspec
 
 from openqcs import logs
 from openqcs.config import ENV_PREFIX, Settings
-from openqcs.domains import submodules
+from openqcs.domains import load_models, submodules
 
 log = logging.getLogger("openqcs.server")
 
@@ -41,6 +41,7 @@ def run_services(settings: Settings, ready=None) -> None:
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
+    load_models()  # every domain's tables, so cross-domain foreign keys resolve in this process
     ctx = AppContext.create(settings)
     stops = []
     try:
@@ -64,6 +65,9 @@ def port_is_free(host: str, port: int) -> bool:
     """granian binds with SO_REUSEPORT, so a second server on a taken port would silently share
     it; check with a plain bind first."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # SO_REUSEADDR still fails on a live listener, but not on the TIME_WAIT connections a
+        # killed server leaves behind (a restart after kill -9 must not wait a minute).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
