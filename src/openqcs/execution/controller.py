@@ -1,0 +1,142 @@
+"""Controller operations on jobs: submit, results, cancel, status."""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openqcs.errors import Conflict, InvalidArgument
+from openqcs.execution import results
+from openqcs.execution.jobs import job_key, open_job
+from openqcs.execution.models import CANCELLED, FINISHED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
+from openqcs.execution.service import billed_account, get_job, processor_isa, resolve_target
+from openqcs.identity.principal import Principal
+
+MAX_CONFIGURATIONS = 1000
+# Set when a job is queued, so an in-process worker starts at once instead of at its next poll.
+JOB_QUEUED = threading.Event()
+
+
+@dataclass(frozen=True)
+class Submission:
+    data: bytes
+    key_id: str
+    nonce: bytes
+    memory_maps: list[dict[str, list[float]]]
+    processor_id: str = ""
+    endpoint_id: str = ""
+
+
+def new_job_id() -> str:
+    # Time first, so jobs submitted together (same created_time) are taken in submission order.
+    return f"job-{time.time_ns():016x}{secrets.token_hex(6)}"
+
+
+def submit(session: Session, viewer: Principal, sub: Submission, now: datetime) -> list[str]:
+    """Queue one job per memory map (one for none); returns their ids in order."""
+    from openqcs.execution.simulate import check_program
+
+    if not sub.data:
+        raise InvalidArgument("the request has no encrypted job; send the job returned by translation")
+    job = open_job(sub.data, sub.key_id, sub.nonce, job_key(session))
+    processor_id = resolve_target(session, viewer, job.processor_id, now, processor_id=sub.processor_id,
+                                  endpoint_id=sub.endpoint_id)
+    isa, _ = processor_isa(session, processor_id, viewer)
+    account = billed_account(session, viewer, processor_id, now)
+    maps = sub.memory_maps or [{}]
+    if len(maps) > MAX_CONFIGURATIONS:
+        raise InvalidArgument(f"at most {MAX_CONFIGURATIONS} execution configurations per request, not {len(maps)}")
+    # Re-checked here: the processor's calibration may have changed since translation.
+    info = check_program(job.program, isa)
+    for index, memory in enumerate(maps):
+        check_memory(memory, info, index)
+    readout = msgspec.json.encode(job.readout).decode()
+    ids = []
+    for memory in maps:
+        row = ExecutionJob(id=new_job_id(), processor_id=processor_id, endpoint_id=sub.endpoint_id or None,
+                           user_id=viewer.user_id, account_type=account.type, account_id=account.id,
+                           program=job.program, shots=job.shots, readout=readout,
+                           memory=msgspec.json.encode(memory).decode(), status=QUEUED, status_message="",
+                           duration_us=0, attempts=0, created_time=now)
+        session.add(row)
+        ids.append(row.id)
+    session.flush()
+    return ids
+
+
+def notify_queued() -> None:
+    """Wake this process's workers; call after the jobs' transaction committed, or they may not see them."""
+    JOB_QUEUED.set()
+
+
+def check_memory(memory: dict[str, list[float]], info, index: int) -> None:
+    """InvalidArgument unless every patched region is declared by the program and fits in it."""
+    declared = {name: int(size) for name, size in info.readout.items()}
+    declared.update({name: int(size) for name, (_, size) in info.parameters.items()})
+    for name, values in memory.items():
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "nothing"
+            raise InvalidArgument(f"execution configuration {index}: memory '{name}' is not declared by the program "
+                                  f"(it declares {known})")
+        if len(values) > declared[name]:
+            raise InvalidArgument(f"execution configuration {index}: {len(values)} values for '{name}', which holds "
+                                  f"{declared[name]}")
+        if not all(math.isfinite(v) for v in values):
+            raise InvalidArgument(f"execution configuration {index}: '{name}' holds a value that is not a finite "
+                                  "number")
+
+
+def finished_result(session: Session, viewer: Principal, job_id: str) -> bytes | None:
+    """The serialized result once the job is finished, None while it is queued or running."""
+    job = get_job(session, viewer, job_id)
+    return job.result if job.status in FINISHED else None
+
+
+def cancel(session: Session, viewer: Principal, job_ids: list[str], now: datetime) -> None:
+    """Cancel queued jobs (all or none); Conflict names the first that already started."""
+    if not job_ids:
+        raise InvalidArgument("job_ids is empty; name the jobs to cancel")
+    for job_id in job_ids:
+        job = get_job(session, viewer, job_id, for_update=True)
+        if job.status == CANCELLED:
+            continue
+        if job.status != QUEUED:
+            state = "running" if job.status == RUNNING else f"already {job.status}"
+            raise Conflict(f"job '{job_id}' is {state}; only queued jobs can be cancelled")
+        job.status = CANCELLED
+        job.status_message = "cancelled by the user"
+        job.finished_time = now
+        job.result = results.cancelled()
+        job.lease_until = None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    status: str
+    min_delay_s: float
+    max_delay_s: float
+
+
+def status(session: Session, viewer: Principal, job_id: str) -> JobStatus:
+    """The job's state and an estimate of how long until it finishes (from recent job durations)."""
+    job = get_job(session, viewer, job_id)
+    if job.status in FINISHED:
+        return JobStatus(job.status, 0.0, 0.0)
+    recent = list(session.scalars(select(ExecutionJob.duration_us).where(ExecutionJob.status == SUCCEEDED)
+                                  .order_by(ExecutionJob.finished_time.desc()).limit(20)))
+    typical = (sum(recent) / len(recent) / 1e6) if recent else 0.5
+    ahead = 0
+    if job.status == QUEUED:
+        ahead = session.scalar(select(func.count()).select_from(ExecutionJob).where(
+            ExecutionJob.status.in_((QUEUED, RUNNING)), ExecutionJob.created_time <= job.created_time,
+            ExecutionJob.id != job.id)) or 0
+    own = typical if job.status == QUEUED else typical / 2
+    return JobStatus(job.status, ahead * typical / 2 + own / 2, (ahead + 1) * typical * 2 + 1)

@@ -1,0 +1,1 @@
+"""Simulation engines: qiskit-aer (default) and a numpy reference interpreter (the oracle)."""

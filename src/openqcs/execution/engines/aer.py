@@ -1,0 +1,201 @@
+"""qiskit-aer engine. Programs with classical control go to the per-shot reference interpreter.
+
+Qiskit orders qubits little-endian: a UnitaryGate's first qubit is the least significant bit of
+its matrix index, while Quil's first operand is the most significant; operands are reversed.
+Noise channels are appended to the circuit after each gate; readout error is aer's, per qubit.
+Paths: noiseless -> one state vector, shots sampled from it when the program allows; noisy and
+at most DENSITY_MATRIX_MAX_QUBITS -> exact density matrix; wider -> trajectories, or sampled noise
+realizations when one trajectory per shot would cost too much.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from openqcs.execution.engine import EngineResult, empty_readout
+from openqcs.execution.noise import Depolarizing, NoiseSpec, Thermal, pauli_twirl
+from openqcs.execution.program import GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
+
+DENSITY_MATRIX_MAX_QUBITS = 10
+# Wide noisy programs: up to this many amplitude updates (shots x 2^n x instructions) run one
+# exact trajectory per shot; beyond it, shots are drawn from MIN..MAX noise realizations (each
+# one a circuit built in Python, hence the cap).
+TRAJECTORY_BUDGET = 4e9
+MIN_REALIZATIONS = 16
+MAX_REALIZATIONS = 64
+_PAULI_GATES = (None, "x", "y", "z")
+
+
+def _append_sampled(qc, ch, rng) -> None:
+    if isinstance(ch, Depolarizing):
+        if rng.random() < ch.param:
+            for q in ch.qubits:
+                gate = _PAULI_GATES[rng.integers(4)]
+                if gate:
+                    getattr(qc, gate)(q)
+        return
+    px, pz = pauli_twirl(ch)
+    r = rng.random()
+    if r < 2 * px:
+        getattr(qc, "x" if r < px else "y")(ch.qubit)
+    elif r < 2 * px + pz:
+        qc.z(ch.qubit)
+
+
+class AerEngine:
+    name = "aer"
+
+    def __init__(self) -> None:
+        # Imported once per process, on first use.
+        from qiskit import QuantumCircuit
+        from qiskit.circuit.library import UnitaryGate
+        from qiskit_aer import AerSimulator
+        from qiskit_aer.noise import NoiseModel, ReadoutError, depolarizing_error, pauli_error, thermal_relaxation_error
+
+        self._qc, self._unitary, self._sim = QuantumCircuit, UnitaryGate, AerSimulator
+        self._noise_model, self._readout_error = NoiseModel, ReadoutError
+        self._depol, self._thermal, self._pauli = depolarizing_error, thermal_relaxation_error, pauli_error
+        self._errors: dict = {}
+        self._reference = None
+
+    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: NoiseSpec | None,
+            seed: int | None) -> EngineResult:
+        if program.has_control:
+            if self._reference is None:
+                from openqcs.execution.engines.reference import ReferenceEngine
+
+                self._reference = ReferenceEngine()
+            return self._reference.run(program, memory, shots, noise, seed)
+        readout = empty_readout(program, shots)
+        n = len(program.qubits)
+        if noise is not None and program.sampleable and n > DENSITY_MATRIX_MAX_QUBITS:
+            per_shot = 2**n * max(1, len(program.ops))
+            if shots * per_shot > TRAJECTORY_BUDGET:
+                count = int(min(MAX_REALIZATIONS, max(MIN_REALIZATIONS, TRAJECTORY_BUDGET // per_shot)))
+                if count < shots:
+                    return self._run_realizations(program, memory, shots, noise, seed, count, readout)
+        circuit, clbits = self.circuit(program, memory, noise)
+        if not clbits or shots == 0:
+            return EngineResult(readout, memory)
+        if noise is not None and program.sampleable and n <= DENSITY_MATRIX_MAX_QUBITS:
+            method = "density_matrix"  # exact, so every shot comes from one final state
+        else:
+            method = "statevector"  # aer samples once when it can, else runs trajectories
+        result = self._simulate([circuit], method, shots, program, noise, seed)
+        return self._decode(result, clbits, shots, readout, memory, None)
+
+    def _run_realizations(self, program, memory, shots, noise, seed, count, readout) -> EngineResult:
+        """Too wide for a density matrix and too costly for one trajectory per shot: draw
+        ``count`` noise realizations (Pauli errors; relaxation by its Pauli twirl) and sample
+        each noiseless circuit for its share of the shots."""
+        rng = np.random.default_rng(seed)
+        circuits, clbits = [], {}
+        for _ in range(count):
+            circuit, clbits = self.circuit(program, memory, noise, sampler=rng)
+            circuits.append(circuit)
+        if not clbits:
+            return EngineResult(readout, memory)
+        per = -(-shots // count)
+        result = self._simulate(circuits, "statevector", per, program, noise, seed)
+        return self._decode(result, clbits, shots, readout, memory, rng)
+
+    def _simulate(self, circuits, method, shots, program, noise, seed):
+        options = {"max_parallel_threads": 1}
+        if seed is not None:
+            options["seed_simulator"] = int(seed) % (2**63)
+        sim = self._sim(method=method, noise_model=self._readout_model(program, noise), **options)
+        result = sim.run(circuits, shots=shots, memory=True).result()
+        if not result.success:
+            raise RuntimeError(f"simulation failed: {result.status}")
+        return result
+
+    @staticmethod
+    def _decode(result, clbits, shots, readout, memory, rng) -> EngineResult:
+        # Raw hex memory is several times faster to decode than get_memory()'s bit strings.
+        hexes = [h for experiment in result.results for h in experiment.data.memory]
+        values = np.fromiter((int(h, 16) for h in hexes), dtype=np.int64, count=len(hexes))
+        if rng is not None:  # realizations: mix their shots, keep the number asked for
+            values = rng.permutation(values)[:shots]
+        bits = (values[:, None] >> np.arange(len(clbits), dtype=np.int64)) & 1
+        for ref, index in clbits.items():
+            readout[ref[0]][:, ref[1]] = bits[:, index]
+        mem = {k: v.copy() for k, v in memory.items()}
+        for name in readout:
+            mem[name][:] = readout[name][-1]
+        return EngineResult(readout, mem)
+
+    def circuit(self, program: ParsedProgram, memory: Memory, noise: NoiseSpec | None, sampler=None):
+        """The Aer circuit and the clbit of each measured memory reference (last clbit: scratch).
+        With ``sampler`` (a numpy Generator), gate noise is drawn as Pauli gates instead."""
+        refs: dict[tuple[str, int], int] = {}
+        for op in program.ops:
+            if isinstance(op, MeasureOp) and op.ref is not None and op.ref[0] in program.readout:
+                refs.setdefault(op.ref, len(refs))
+        n = max(len(program.qubits), 1)
+        qc = self._qc(n, len(refs) + 1)
+        scratch = len(refs)
+        unitary = self._unitary
+        # Without noise, runs of 1-qubit gates on a qubit become one matrix (fewer instructions).
+        pending: dict[int, np.ndarray] = {}
+
+        def flush(qubits) -> None:
+            for q in qubits:
+                m = pending.pop(q, None)
+                if m is not None:
+                    qc.append(unitary(m, check_input=False), [q])
+
+        for op in program.ops:
+            if isinstance(op, GateOp):
+                matrix = program.gate_matrix(op, memory)
+                if noise is None and len(op.qubits) == 1:
+                    q = op.qubits[0]
+                    pending[q] = matrix @ pending[q] if q in pending else matrix
+                    continue
+                flush(op.qubits)
+                qc.append(unitary(matrix, check_input=False), list(reversed(op.qubits)))
+                if noise is not None:
+                    for ch in noise.gate_channels(op.name, op.qubits, op.virtual):
+                        if sampler is None:
+                            self._append_channel(qc, ch)
+                        else:
+                            _append_sampled(qc, ch, sampler)
+            elif isinstance(op, MeasureOp):
+                flush((op.qubit,))
+                qc.measure(op.qubit, refs.get(op.ref, scratch) if op.ref else scratch)
+            elif isinstance(op, ResetOp):
+                flush(op.qubits)
+                for q in op.qubits:
+                    qc.reset(q)
+                    if noise is not None and noise.reset_fail[q] > 0:
+                        qc.append(self._error(("reset", noise.reset_fail[q])), [q])
+        flush(list(pending))
+        return qc, refs
+
+    def _append_channel(self, qc, ch) -> None:
+        if isinstance(ch, Depolarizing):
+            qc.append(self._error(("depol", ch.param, len(ch.qubits))), list(reversed(ch.qubits)))
+        elif isinstance(ch, Thermal):
+            qc.append(self._error(("thermal", ch.t1, ch.t2, ch.time)), [ch.qubit])
+
+    def _error(self, key):
+        err = self._errors.get(key)
+        if err is None:
+            if key[0] == "depol":
+                err = self._depol(key[1], key[2])
+            elif key[0] == "thermal":
+                err = self._thermal(key[1], key[2], key[3])
+            else:
+                err = self._pauli([("X", key[1]), ("I", 1 - key[1])])
+            if len(self._errors) > 10_000:
+                self._errors.clear()
+            self._errors[key] = err
+        return err
+
+    def _readout_model(self, program: ParsedProgram, noise: NoiseSpec | None):
+        if noise is None or not any(noise.readout_flip):
+            return None
+        model = self._noise_model()
+        for q, p in enumerate(noise.readout_flip):
+            if p > 0:
+                model.add_readout_error(self._readout_error([[1 - p, p], [p, 1 - p]]), [q])
+        return model

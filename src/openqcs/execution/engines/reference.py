@@ -1,0 +1,159 @@
+"""A plain numpy state-vector interpreter: one trajectory per shot, with classical control and
+noise as sampled channels. It is the per-shot path for programs with JUMPs or classical
+instructions, and the test oracle for the other engines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from openqcs.errors import InvalidArgument
+from openqcs.execution.engine import EngineResult, empty_readout
+from openqcs.execution.noise import Depolarizing, NoiseSpec, Thermal, thermal_kraus_params
+from openqcs.execution.program import (
+    ClassicalOp, GateOp, HaltOp, JumpOp, Memory, MeasureOp, ParsedProgram, ResetOp,
+)
+from openqcs.execution.quil_expr import ExpressionError
+
+_PAULIS = [np.eye(2, dtype=complex), np.array([[0, 1], [1, 0]], dtype=complex),
+           np.array([[0, -1j], [1j, 0]], dtype=complex), np.diag([1, -1]).astype(complex)]
+_X = _PAULIS[1]
+MAX_STEPS = 1_000_000  # per shot: a JUMP loop that never ends is the user's error
+# Per-shot work (shots x 2^qubits x instructions) beyond which a run would hold a worker for minutes.
+PER_SHOT_BUDGET = 5e9
+
+
+def apply(state: np.ndarray, matrix: np.ndarray, qubits: tuple[int, ...]) -> np.ndarray:
+    """Apply ``matrix`` (Quil order: qubits[0] most significant) to axes ``qubits`` of ``state``."""
+    k = len(qubits)
+    u = matrix.reshape((2,) * (2 * k))
+    out = np.tensordot(u, state, axes=(list(range(k, 2 * k)), list(qubits)))
+    return np.moveaxis(out, list(range(k)), list(qubits))
+
+
+def _prob_one(state: np.ndarray, q: int) -> float:
+    sub = np.take(state, 1, axis=q)
+    return float(np.vdot(sub, sub).real)
+
+
+def _collapse(state: np.ndarray, q: int, bit: int, prob: float) -> np.ndarray:
+    idx = [slice(None)] * state.ndim
+    idx[q] = 1 - bit
+    state = state.copy()
+    state[tuple(idx)] = 0
+    return state / math.sqrt(max(prob, 1e-300))
+
+
+def _measure(state, q, rng) -> tuple[np.ndarray, int]:
+    p1 = min(max(_prob_one(state, q), 0.0), 1.0)
+    bit = int(rng.random() < p1)
+    return _collapse(state, q, bit, p1 if bit else 1 - p1), bit
+
+
+def _thermal_kraus(ch: Thermal) -> list[np.ndarray]:
+    gamma, lam = thermal_kraus_params(ch.t1, ch.t2, ch.time)
+    ad = [np.array([[1, 0], [0, math.sqrt(1 - gamma)]]), np.array([[0, math.sqrt(gamma)], [0, 0]])]
+    pd = [np.array([[1, 0], [0, math.sqrt(1 - lam)]]), np.array([[0, 0], [0, math.sqrt(lam)]])]
+    return [(p @ a).astype(complex) for a in ad for p in pd]
+
+
+class ReferenceEngine:
+    name = "reference"
+
+    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: NoiseSpec | None,
+            seed: int | None) -> EngineResult:
+        rng = np.random.default_rng(seed)
+        n = len(program.qubits)
+        readout = empty_readout(program, shots)
+        if program.sampleable and noise is None:
+            return self._sample_once(program, memory, shots, rng, readout)
+        cost = shots * 2**n * max(1, len(program.ops))
+        if cost > PER_SHOT_BUDGET:
+            raise InvalidArgument(
+                f"this program needs one simulation per shot ({'classical control' if program.has_control else 'noise'}"
+                f" on {n} qubits) and {shots} shots would take too long; use fewer shots or qubits")
+        kraus_cache: dict[Thermal, list[np.ndarray]] = {}
+        last = memory
+        for shot in range(shots):
+            mem = {k: v.copy() for k, v in memory.items()}
+            state = np.zeros((2,) * n, dtype=complex)
+            state[(0,) * n] = 1
+            pc, steps, ops = 0, 0, program.ops
+            while pc < len(ops):
+                steps += 1
+                if steps > MAX_STEPS:
+                    raise InvalidArgument(f"the program did not halt within {MAX_STEPS} instructions per shot")
+                op = ops[pc]
+                pc += 1
+                if isinstance(op, GateOp):
+                    state = apply(state, program.gate_matrix(op, mem), op.qubits)
+                    if noise is not None:
+                        for ch in noise.gate_channels(op.name, op.qubits, op.virtual):
+                            state = self._channel(state, ch, rng, kraus_cache)
+                elif isinstance(op, MeasureOp):
+                    state, bit = _measure(state, op.qubit, rng)
+                    if noise is not None and rng.random() < noise.readout_flip[op.qubit]:
+                        bit ^= 1
+                    if op.ref is not None:
+                        mem[op.ref[0]][op.ref[1]] = bit
+                elif isinstance(op, ResetOp):
+                    for q in op.qubits:
+                        state, bit = _measure(state, q, rng)
+                        fail = noise is not None and rng.random() < noise.reset_fail[q]
+                        if bit != int(fail):
+                            state = apply(state, _X, (q,))
+                elif isinstance(op, JumpOp):
+                    if op.cond is None or (mem[op.cond[0]][op.cond[1]] != 0) == op.when:
+                        pc = op.target
+                elif isinstance(op, ClassicalOp):
+                    try:
+                        op.apply(mem)
+                    except ExpressionError as exc:
+                        raise program.error(op.text, str(exc)) from None
+                elif isinstance(op, HaltOp):
+                    break
+            for name in readout:
+                readout[name][shot] = mem[name]
+            last = mem
+        return EngineResult(readout, last)
+
+    def _channel(self, state, ch, rng, cache):
+        if isinstance(ch, Depolarizing):
+            if rng.random() < ch.param:
+                for q in ch.qubits:
+                    state = apply(state, _PAULIS[rng.integers(4)], (q,))
+            return state
+        ops = cache.get(ch)
+        if ops is None:
+            ops = cache[ch] = _thermal_kraus(ch)
+        r, acc = rng.random(), 0.0
+        for k in ops:
+            cand = apply(state, k, (ch.qubit,))
+            p = float(np.vdot(cand, cand).real)
+            acc += p
+            if r < acc or k is ops[-1]:
+                return cand / math.sqrt(max(p, 1e-300))
+        return state
+
+    def _sample_once(self, program, memory, shots, rng, readout) -> EngineResult:
+        n = len(program.qubits)
+        state = np.zeros((2,) * n, dtype=complex)
+        state[(0,) * n] = 1
+        targets: list[tuple[int, tuple[str, int] | None]] = []
+        for op in program.ops:
+            if isinstance(op, GateOp):
+                state = apply(state, program.gate_matrix(op, memory), op.qubits)
+            elif isinstance(op, MeasureOp):
+                targets.append((op.qubit, op.ref))
+        probs = np.abs(state.reshape(-1)) ** 2
+        probs /= probs.sum()
+        outcomes = rng.choice(probs.size, size=shots, p=probs)
+        for q, ref in targets:
+            if ref is not None:
+                bits = (outcomes >> (n - 1 - q)) & 1
+                readout[ref[0]][:, ref[1]] = bits
+        mem = {k: v.copy() for k, v in memory.items()}
+        for name in readout:
+            mem[name][:] = readout[name][-1] if shots else 0
+        return EngineResult(readout, mem)

@@ -1,0 +1,96 @@
+"""``openqcs serve``'s execution side: the gRPC server (its own thread and event loop) and job workers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+
+from openqcs.context import AppContext
+from openqcs.domains import load_models
+from openqcs.execution.grpc_services import ControllerService, TranslationService
+from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
+from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
+from openqcs.execution.worker import start_workers, stop_workers
+
+log = logging.getLogger("openqcs.execution.server")
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+def _build(ctx: AppContext, ports: list[int]) -> grpc.aio.Server:
+    server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                                      ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+    st_grpc.add_TranslationServicer_to_server(TranslationService(ctx), server)
+    sc_grpc.add_ControllerServicer_to_server(ControllerService(ctx), server)
+    for port in ports:
+        server.add_insecure_port(f"{ctx.settings.host}:{port}")
+    return server
+
+
+def start_grpc(ctx: AppContext) -> Callable[[], None]:
+    """Serve translation and controller on grpc_port, and on controller_port too when it is set
+    (clients reach the controller at ``settings.controller_url``, which the accessors advertise)."""
+    ports = [ctx.settings.grpc_port]
+    if ctx.settings.controller_port:
+        ports.append(ctx.settings.controller_port)
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=16, thread_name_prefix="openqcs-grpc"))
+    ready = threading.Event()
+    holder: dict = {}
+
+    async def main() -> None:
+        server = _build(ctx, ports)
+        await server.start()
+        holder["stopping"] = stopping = asyncio.Event()
+        ready.set()
+        await stopping.wait()
+        await server.stop(grace=2)
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(main())
+        except Exception as exc:
+            holder["error"] = exc
+            ready.set()
+
+    thread = threading.Thread(target=run, name="openqcs-grpc", daemon=True)
+    thread.start()
+    ready.wait(30)
+    if "error" in holder:
+        raise RuntimeError(f"gRPC server did not start: {holder['error']}")
+    log.info("gRPC serving", extra={"grpc_url": ctx.settings.grpc_url, "controller_url": ctx.settings.controller_url})
+
+    def stop() -> None:
+        stopping = holder.get("stopping")
+        if stopping is not None:
+            loop.call_soon_threadsafe(stopping.set)
+        thread.join(10)
+
+    return stop
+
+
+def worker_count(ctx: AppContext) -> int:
+    count = max(0, ctx.settings.execution_workers)
+    return min(count, 1) if ctx.db.is_sqlite else count
+
+
+def start(ctx: AppContext) -> Callable[[], None] | None:
+    if ctx.settings.api_only:
+        return None
+    # This process may not have imported every domain's tables yet; flushing a job needs the
+    # tables its foreign keys point at (quantum_processors, users) in the metadata.
+    load_models()
+    stop_grpc = start_grpc(ctx)
+    workers, threads = start_workers(ctx, worker_count(ctx))
+
+    def stop() -> None:
+        stop_workers(workers, threads)
+        stop_grpc()
+
+    return stop

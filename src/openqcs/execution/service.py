@@ -1,0 +1,113 @@
+"""What translation and the controller share: processor access, endpoints, reservations, jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openqcs.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
+from openqcs.execution.models import ExecutionJob
+from openqcs.identity.accounts import Account, may_act_for
+from openqcs.identity.principal import Principal
+
+
+# Decoded ISA documents by version id: the simulator caches its device model per ISA object,
+# so handing it the same dict for the same version saves rebuilding it on every call.
+_ISAS: dict[int, dict[str, Any]] = {}
+
+
+def processor_isa(session: Session, processor_id: str, viewer: Principal | None) -> tuple[dict[str, Any], bool]:
+    """The latest ISA and noiseless flag of a processor ``viewer`` may see (NotFound otherwise).
+
+    ``viewer=None`` skips the visibility check (workers run jobs already admitted).
+    """
+    from openqcs.processors.models import IsaVersion, Processor
+    from openqcs.processors.service import get_processor, latest_isa
+
+    if not processor_id:
+        raise InvalidArgument("quantum_processor_id is required (e.g. 'Aspen-M-3')")
+    if viewer is None:
+        processor = session.get(Processor, processor_id)
+        if processor is None:
+            raise NotFound(f"quantum processor '{processor_id}' not found")
+    else:
+        processor = get_processor(session, processor_id, viewer)
+    version_id = session.scalar(select(IsaVersion.id).where(IsaVersion.processor_id == processor.id)
+                                .order_by(IsaVersion.version.desc()).limit(1))
+    isa = _ISAS.get(version_id) if version_id is not None else None
+    if isa is None:
+        version = latest_isa(session, processor.id)  # NotFound when there is none
+        if len(_ISAS) >= 32:
+            _ISAS.clear()
+        isa = _ISAS[version.id] = msgspec.json.decode(version.document)
+    return isa, bool(processor.noiseless)
+
+
+def endpoint_processors(session: Session, endpoint_id: str, viewer: Principal, now: datetime) -> list[str]:
+    """The processors an endpoint serves, as the endpoints domain shows it to ``viewer`` (NotFound otherwise)."""
+    try:
+        from openqcs.endpoints.service import get_endpoint
+    except ImportError:
+        raise NotFound(f"endpoint '{endpoint_id}' not found") from None
+    info = get_endpoint(session, endpoint_id, viewer, now)
+    if not info.healthy:
+        raise Unavailable(f"endpoint '{endpoint_id}' is starting; try again shortly", retry_after=2)
+    return list(info.processor_ids)
+
+
+def resolve_target(session: Session, viewer: Principal, job_processor: str, now: datetime, *,
+                   processor_id: str = "", endpoint_id: str = "") -> str:
+    """The processor a job runs on, checked against the call's target (processor or endpoint)."""
+    if endpoint_id:
+        served = endpoint_processors(session, endpoint_id, viewer, now)
+        if job_processor not in served:
+            raise InvalidArgument(f"the job was translated for '{job_processor}', but endpoint '{endpoint_id}' "
+                                  f"serves {', '.join(served) or 'no processor'}")
+    elif processor_id and processor_id != job_processor:
+        raise InvalidArgument(f"the job was translated for '{job_processor}', not '{processor_id}'; "
+                              f"translate the program for '{processor_id}' first")
+    return job_processor
+
+
+def billed_account(session: Session, principal: Principal, processor_id: str, at: datetime) -> Account:
+    """Who may run on the processor now: the reservation holder's account, or anyone's own when unreserved.
+
+    Others get PermissionDenied saying when the processor is free again.
+    """
+    try:
+        from openqcs.reservations.service import active_reservation
+    except ImportError:
+        return Account.of_user(principal)
+    reservation = active_reservation(session, processor_id, at)
+    if reservation is None:
+        return Account.of_user(principal)
+    holder = Account(reservation.account_id, reservation.account_type)
+    if may_act_for(principal, holder):
+        return holder
+    free = reservation.end_time
+    for _ in range(100):  # back-to-back reservations of other accounts
+        following = active_reservation(session, processor_id, free)
+        if following is None or may_act_for(principal, Account(following.account_id, following.account_type)):
+            break
+        free = following.end_time
+    raise PermissionDenied(f"quantum processor '{processor_id}' is reserved by another account; it is free from "
+                           f"{free.isoformat().replace('+00:00', 'Z')} (or book a reservation of your own)")
+
+
+def get_job(session: Session, viewer: Principal, job_id: str, *, for_update: bool = False) -> ExecutionJob:
+    """A job the caller submitted or may act for; NotFound for anyone else's."""
+    if not job_id:
+        raise InvalidArgument("job id is required")
+    stmt = select(ExecutionJob).where(ExecutionJob.id == job_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    job = session.scalar(stmt)
+    if job is None or not (job.user_id == viewer.user_id
+                           or may_act_for(viewer, Account(job.account_id, job.account_type))):
+        raise NotFound(f"job '{job_id}' not found")
+    return job

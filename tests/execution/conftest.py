@@ -1,0 +1,81 @@
+"""Fixtures for execution tests: processors imported from the reference ISAs, gRPC stubs."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import grpc
+import pytest
+
+from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
+from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
+from openqcs.processors.service import import_isa
+
+# The reference ISAs, as the processors domain ships them.
+ISA_DIR = Path(__file__).resolve().parents[2] / "src/openqcs/processors/data"
+
+BELL = "DECLARE ro BIT[2]\nH 0\nCNOT 0 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
+
+
+def add_processor(ctx, *, source: str = "Aspen-M-3", noiseless: bool = True, public: bool = True,
+                  processor_id: str | None = None) -> str:
+    """A processor with ``source``'s ISA; a fresh id unless one is given (then created once)."""
+    processor_id = processor_id or f"Exec-{secrets.token_hex(3)}"
+    from openqcs.processors.models import Processor
+
+    with ctx.db.session(write=True) as session:
+        if session.get(Processor, processor_id) is None:
+            doc = json.loads((ISA_DIR / f"{source}.json").read_text())
+            import_isa(session, doc, now=ctx.clock.now(), processor_id=processor_id, public=public,
+                       noiseless=noiseless)
+    return processor_id
+
+
+def reserve(ctx, processor_id: str, account_type: str, account_id: str, *, minutes: int = 60):
+    """A reservation covering now, written directly (booking rules are the reservations domain's)."""
+    from openqcs.reservations.models import Reservation
+
+    now = ctx.clock.now()
+    with ctx.db.session(write=True) as session:
+        row = Reservation(processor_id=processor_id, account_type=account_type, account_id=account_id,
+                          created_by_type=account_type, created_by_id=account_id,
+                          start_time=now - timedelta(minutes=1), end_time=now + timedelta(minutes=minutes),
+                          price=0, notes="", cancelled=False, created_time=now, updated_time=now)
+        session.add(row)
+        session.flush()
+        return row.end_time
+
+
+class Stubs:
+    def __init__(self, server, token: str | None) -> None:
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{server.settings.grpc_port}")
+        self.metadata = [("authorization", f"Bearer {token}")] if token else []
+        self.translation = st_grpc.TranslationStub(self.channel)
+        self.controller = sc_grpc.ControllerStub(self.channel)
+
+    def translate(self, request, **kw):
+        return self.translation.TranslateQuilToEncryptedControllerJob(request, metadata=self.metadata, timeout=30, **kw)
+
+    def call(self, method: str, request, **kw):
+        stub = self.controller if hasattr(self.controller, method) else self.translation
+        return getattr(stub, method)(request, metadata=self.metadata, timeout=30, **kw)
+
+
+@pytest.fixture(scope="session")
+def ideal(server) -> str:
+    return add_processor(server.ctx, noiseless=True, processor_id="Exec-Ideal")
+
+
+@pytest.fixture(scope="session")
+def noisy(server) -> str:
+    return add_processor(server.ctx, noiseless=False, processor_id="Exec-Noisy")
+
+
+@pytest.fixture
+def stubs(server, user):
+    s = Stubs(server, user.token)
+    yield s
+    s.channel.close()

@@ -1,0 +1,187 @@
+"""Translation and controller over gRPC, with generated stubs: results, errors, access, reservations."""
+
+from __future__ import annotations
+
+import math
+
+import grpc
+import pytest
+import quil.program
+
+from openqcs.execution.proto import models_controller_pb2 as mc
+from openqcs.execution.proto import services_controller_pb2 as sc
+from openqcs.execution.proto import services_translation_pb2 as st
+from tests.execution.conftest import BELL, Stubs, add_processor, reserve
+from tests.support.factories import make_user
+
+SUCCESS = mc.ControllerJobExecutionResult.SUCCESS
+
+
+def translate(stubs, processor, quil, shots=100):
+    return stubs.translate(st.TranslateQuilToEncryptedControllerJobRequest(
+        quantum_processor_id=processor, quil_program=quil, num_shots_value=shots))
+
+
+def execute(stubs, processor, translated, *memory_maps, compression=None):
+    configs = [mc.JobExecutionConfiguration(memory_values={
+        k: mc.DataValue(real=mc.RealDataValue(data=v)) for k, v in m.items()}) for m in memory_maps]
+    request = sc.ExecuteControllerJobRequest(execution_configurations=configs, encrypted=translated.job,
+                                             quantum_processor_id=processor)
+    return list(stubs.call("ExecuteControllerJob", request, compression=compression).job_execution_ids)
+
+
+def results(stubs, job_id):
+    return stubs.call("GetControllerJobResults", sc.GetControllerJobResultsRequest(job_execution_id=job_id)).result
+
+
+def register(result, mappings, name):
+    """Shots x length matrix of a register, through the readout mappings like qcs-sdk does."""
+    size = len([k for k in mappings if k.startswith(name + "[")])
+    columns = [list(result.readout_values[mappings[f"{name}[{i}]"]].integer_values.values) for i in range(size)]
+    return [list(shot) for shot in zip(*columns)]
+
+
+def code_of(call, *args):
+    with pytest.raises(grpc.RpcError) as err:
+        call(*args)
+    return err.value.code(), err.value.details()
+
+
+def test_bell_pair_is_correlated_on_a_noiseless_processor(stubs, ideal):
+    translated = translate(stubs, ideal, BELL, shots=200)
+    assert dict(translated.metadata.readout_mappings).keys() == {"ro[0]", "ro[1]"}
+    assert translated.job.encryption.key_id and translated.job.job
+    [job_id] = execute(stubs, ideal, translated, {})
+    result = results(stubs, job_id)
+    assert result.status == SUCCESS, result.status_message
+    shots = register(result, translated.metadata.readout_mappings, "ro")
+    assert len(shots) == 200
+    assert all(a == b for a, b in shots)
+    assert {a for a, _ in shots} == {0, 1}
+    assert result.execution_duration_microseconds > 0
+
+
+def test_parametric_program_runs_once_per_memory_map_gzip(stubs, ideal):
+    program = "DECLARE theta REAL[1]\nDECLARE ro BIT[1]\nRX(theta) 0\nMEASURE 0 ro[0]\n"
+    translated = translate(stubs, ideal, program, shots=50)
+    ids = execute(stubs, ideal, translated, {"theta": [0.0]}, {"theta": [math.pi]},
+                  compression=grpc.Compression.Gzip)
+    assert len(ids) == 2 and ids[0] != ids[1]
+    zero, one = (register(results(stubs, i), translated.metadata.readout_mappings, "ro") for i in ids)
+    assert zero == [[0]] * 50
+    assert one == [[1]] * 50
+    code, details = code_of(execute, stubs, ideal, translated, {"thetta": [1.0]})
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "'thetta' is not declared" in details and "theta" in details
+    code, details = code_of(execute, stubs, ideal, translated, {"theta": [1.0, 2.0]})
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "2 values for 'theta'" in details
+    code, details = code_of(execute, stubs, ideal, translated, {"theta": [math.nan]})
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "not a finite number" in details
+
+
+def test_batch_execute_and_status(stubs, ideal):
+    translated = translate(stubs, ideal, BELL, shots=10)
+    request = sc.ExecuteControllerJobRequest(execution_configurations=[mc.JobExecutionConfiguration()],
+                                             encrypted=translated.job, quantum_processor_id=ideal)
+    batch = stubs.call("BatchExecuteControllerJobs", sc.BatchExecuteControllerJobsRequest(requests=[request] * 2))
+    ids = [r.job_execution_ids[0] for r in batch.responses]
+    assert len(set(ids)) == 2
+    for job_id in ids:
+        assert results(stubs, job_id).status == SUCCESS
+        status = stubs.call("GetControllerJobStatus", sc.GetControllerJobStatusRequest(job_id=job_id))
+        assert status.status == sc.GetControllerJobStatusResponse.SUCCEEDED
+        assert status.estimated_job_completion_delay.now.seconds > 0
+    # Only queued jobs can be cancelled.
+    code, details = code_of(stubs.call, "CancelControllerJobs", sc.CancelControllerJobsRequest(job_ids=ids[:1]))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "only queued jobs" in details
+
+
+@pytest.mark.parametrize("program, expected", [
+    ("DECLARE ro BIT[1]\nH 0\nMEASURE 0 ro[0]\nFROB 0\n", "line 4"),
+    ("DECLARE ro BIT[1]\nX 8\nMEASURE 8 ro[0]\n", "qubit 8 is not live"),
+    ("DECLARE ro BIT[2]\nCZ 0 2\nMEASURE 0 ro[0]\n", "line 2: `CZ 0 2`: qubits 0 and 2"),
+    ("DECLARE ro BIT[1\nMEASURE 0 ro[0]\n", ""),
+])
+def test_bad_programs_are_invalid_argument(stubs, ideal, program, expected):
+    code, details = code_of(translate, stubs, ideal, program)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert expected in details and details
+
+
+def test_bad_shots_and_unknown_or_hidden_processors(server, stubs, ideal):
+    code, details = code_of(translate, stubs, ideal, BELL, 0)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "num_shots" in details
+    code, details = code_of(translate, stubs, "No-Such-QPU", BELL)
+    assert code == grpc.StatusCode.NOT_FOUND and "No-Such-QPU" in details
+    hidden = add_processor(server.ctx, public=False)
+    code, _ = code_of(translate, stubs, hidden, BELL)
+    assert code == grpc.StatusCode.NOT_FOUND
+
+
+def test_tokens_are_required_and_checked(server, ideal):
+    for token in (None, "not-a-jwt"):
+        anonymous = Stubs(server, token)
+        try:
+            code, details = code_of(translate, anonymous, ideal, BELL)
+            assert code == grpc.StatusCode.UNAUTHENTICATED and details
+            code, _ = code_of(anonymous.call, "GetControllerJobResults",
+                              sc.GetControllerJobResultsRequest(job_execution_id="job-x"))
+            assert code == grpc.StatusCode.UNAUTHENTICATED
+        finally:
+            anonymous.channel.close()
+
+
+def test_forged_jobs_and_foreign_jobs_are_refused(server, stubs, other_user, ideal):
+    translated = translate(stubs, ideal, BELL, shots=5)
+    forged = mc.EncryptedControllerJob()
+    forged.CopyFrom(translated.job)
+    forged.job = forged.job.replace(b'"shots":5', b'"shots":9')
+    request = sc.ExecuteControllerJobRequest(encrypted=forged, quantum_processor_id=ideal)
+    code, details = code_of(stubs.call, "ExecuteControllerJob", request)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "integrity" in details
+    wrong_target = sc.ExecuteControllerJobRequest(encrypted=translated.job, quantum_processor_id="Other-QPU")
+    code, details = code_of(stubs.call, "ExecuteControllerJob", wrong_target)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "translated for" in details
+
+    unknown_endpoint = sc.ExecuteControllerJobRequest(encrypted=translated.job, endpoint_id="ep-missing")
+    code, details = code_of(stubs.call, "ExecuteControllerJob", unknown_endpoint)
+    assert code == grpc.StatusCode.NOT_FOUND and "endpoint 'ep-missing' not found" in details
+    code, details = code_of(results, stubs, "job-missing")
+    assert code == grpc.StatusCode.NOT_FOUND and "job 'job-missing' not found" in details
+
+    [job_id] = execute(stubs, ideal, translated, {})
+    other = Stubs(server, other_user.token)
+    try:
+        code, _ = code_of(other.call, "GetControllerJobResults",
+                          sc.GetControllerJobResultsRequest(job_execution_id=job_id))
+        assert code == grpc.StatusCode.NOT_FOUND
+        code, _ = code_of(other.call, "CancelControllerJobs", sc.CancelControllerJobsRequest(job_ids=[job_id]))
+        assert code == grpc.StatusCode.NOT_FOUND
+    finally:
+        other.channel.close()
+    assert results(stubs, job_id).status == SUCCESS
+
+
+def test_only_the_reservation_holder_may_execute(server, stubs, user):
+    processor = add_processor(server.ctx)
+    holder = make_user(server.ctx, groups=("exec-team",))
+    end = reserve(server.ctx, processor, "group", "exec-team")
+    translated = translate(stubs, processor, BELL, shots=5)  # translating is always allowed
+    code, details = code_of(execute, stubs, processor, translated, {})
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    assert "reserved by another account" in details and end.strftime("%Y-%m-%dT%H:%M") in details
+    member = Stubs(server, holder.token)
+    try:
+        [job_id] = execute(member, processor, translated, {})
+        assert results(member, job_id).status == SUCCESS
+    finally:
+        member.channel.close()
+
+
+def test_calibration_program_is_quil_t_for_live_qubits(stubs, ideal):
+    text = stubs.call("GetQuantumProcessorQuilCalibrationProgram",
+                      st.GetQuantumProcessorQuilCalibrationProgramRequest(quantum_processor_id=ideal)
+                      ).quil_calibration_program
+    parsed = quil.program.Program.parse(text)
+    assert len(parsed.calibrations.calibrations) > 100
+    assert "DEFCAL RX(pi/2) 0:" in text and "DEFCAL CZ 0 1:" in text and "DEFCAL MEASURE 0 addr" in text
+    assert " 8 " not in text.replace("\n", " ")
