@@ -1,0 +1,223 @@
+"""Reservations: slot rules, overlap, availability, lookups, maintenance windows.
+
+Booking and cancelling touch the ledger too, so they live in ``flows.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openqcs.config import Settings
+from openqcs.errors import InvalidArgument, NotFound, PermissionDenied
+from openqcs.identity.accounts import Account, may_act_for
+from openqcs.identity.principal import Principal
+from openqcs.processors.service import get_processor
+from openqcs.reservations.models import MaintenanceWindow, Reservation
+
+SLOT = timedelta(minutes=15)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def active_reservation(session: Session, processor_id: str, at: datetime) -> Reservation | None:
+    """The non-cancelled reservation on ``processor_id`` covering the instant ``at``, if any."""
+    return session.scalar(
+        select(Reservation).where(
+            Reservation.processor_id == processor_id,
+            Reservation.cancelled.is_(False),
+            Reservation.start_time <= at,
+            Reservation.end_time > at,
+        ).limit(1)
+    )
+
+
+# --- slot rules ---------------------------------------------------------------------------
+
+def is_aligned(at: datetime) -> bool:
+    return (at - EPOCH) % SLOT == timedelta(0)
+
+
+def align_up(at: datetime) -> datetime:
+    rest = (at - EPOCH) % SLOT
+    return at if rest == timedelta(0) else at + (SLOT - rest)
+
+
+def check_slot(start: datetime, end: datetime, now: datetime, settings: Settings) -> None:
+    """InvalidArgument unless [start, end) is aligned, non-empty, in the future and not too long."""
+    problems = []
+    for name, value in (("startTime", start), ("endTime", end)):
+        if not is_aligned(value):
+            problems.append((name, f"{name} must fall on a 15-minute boundary (:00, :15, :30, :45) with no seconds"))
+    if end <= start:
+        problems.append(("endTime", "endTime must be after startTime"))
+    elif end - start > timedelta(minutes=settings.reservation_max_minutes):
+        problems.append(("endTime", f"a reservation may last at most {settings.reservation_max_minutes} minutes"))
+    if start < now:
+        problems.append(("startTime", "startTime must be in the future"))
+    if problems:
+        name, message = problems[0]
+        error = InvalidArgument.field("body", name, message)
+        for name, message in problems[1:]:
+            error.problems += InvalidArgument.field("body", name, message).problems
+        raise error
+
+
+# --- overlap and availability -------------------------------------------------------------
+
+def busy_intervals(session: Session, processor_id: str, start: datetime,
+                   end: datetime) -> list[tuple[datetime, datetime]]:
+    """Sorted [start, end) intervals of live reservations and maintenance that meet [start, end)."""
+    found: list[tuple[datetime, datetime]] = []
+    for model, live in ((Reservation, Reservation.cancelled.is_(False)), (MaintenanceWindow, True)):
+        rows = session.execute(
+            select(model.start_time, model.end_time).where(
+                model.processor_id == processor_id, live, model.start_time < end, model.end_time > start
+            )
+        )
+        found += [(s, e) for s, e in rows]
+    return sorted(found)
+
+
+def is_free(session: Session, processor_id: str, start: datetime, end: datetime) -> bool:
+    return not busy_intervals(session, processor_id, start, end)
+
+
+def free_windows(
+    busy: Sequence[tuple[datetime, datetime]], start: datetime, until: datetime, duration: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """Every 15-minute-aligned [s, s + duration) from ``start`` that meets no busy interval and
+    starts before ``until``."""
+    windows = []
+    at = align_up(start)
+    i = 0
+    while at < until:
+        end = at + duration
+        while i < len(busy) and busy[i][1] <= at:
+            i += 1
+        clash = next((b for b in busy[i:] if b[0] < end and b[1] > at), None)
+        if clash is None:
+            windows.append((at, end))
+            at += SLOT
+        else:
+            at = align_up(max(clash[1], at + SLOT))
+    return windows
+
+
+def available_windows(session: Session, viewer: Principal, processor_id: str, start_from: datetime,
+                      duration: timedelta, *, now: datetime, settings: Settings) -> list[tuple[datetime, datetime]]:
+    """Free [start, end) windows of ``duration`` on the processor, from ``start_from`` (or now) for
+    ``reservation_search_days``. InvalidArgument for an unknown processor or too long a duration."""
+    if not processor_id:
+        raise InvalidArgument.field("query", "quantumProcessorId", "quantumProcessorId is required")
+    if duration > timedelta(minutes=settings.reservation_max_minutes):
+        raise InvalidArgument.field("query", "duration",
+                                    f"duration may be at most {settings.reservation_max_minutes} minutes")
+    try:
+        get_processor(session, processor_id, viewer)
+    except NotFound as exc:
+        raise InvalidArgument.field("query", "quantumProcessorId", exc.message) from None
+    start = max(start_from, now)
+    until = start + timedelta(days=settings.reservation_search_days)
+    return free_windows(busy_intervals(session, processor_id, start, until + duration), start, until, duration)
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def parse_go_duration(text: str | None, *, name: str = "duration") -> timedelta:
+    """A Go ``time.ParseDuration`` string (``15m``, ``1h30m``, ``90s``); InvalidArgument otherwise."""
+    raw = (text or "").strip()
+    body = raw[1:] if raw[:1] in "+-" else raw
+    pos, seconds = 0, 0.0
+    for match in _DURATION_PART.finditer(body):
+        if match.start() != pos:
+            break
+        seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        pos = match.end()
+    valid = body == "0" or (body != "" and pos == len(body))
+    if not valid:
+        raise InvalidArgument.field("query", name, f"{name} '{raw}' is not a duration like '15m' or '1h30m'")
+    value = timedelta(seconds=-seconds if raw.startswith("-") else seconds)
+    if value <= timedelta(0) or value % SLOT != timedelta(0):
+        raise InvalidArgument.field("query", name, f"{name} must be a positive multiple of 15m")
+    return value
+
+
+def format_go_duration(value: timedelta) -> str:
+    """``1h30m0s`` like Go's ``Duration.String`` (whole seconds)."""
+    total = int(value.total_seconds())
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{seconds}s"
+    if minutes:
+        return f"{minutes}m{seconds}s"
+    return f"{seconds}s"
+
+
+# --- lookups ------------------------------------------------------------------------------
+
+def account_of(reservation: Reservation) -> Account:
+    return Account(reservation.account_id, reservation.account_type)
+
+
+def get_reservation(session: Session, principal: Principal, reservation_id: int, *,
+                    for_update: bool = False) -> Reservation:
+    """NotFound if it does not exist; PermissionDenied unless the caller may act for its account."""
+    stmt = select(Reservation).where(Reservation.id == reservation_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    found = session.scalar(stmt)
+    if found is None:
+        raise NotFound(f"reservation {reservation_id} not found")
+    if not may_act_for(principal, account_of(found)):
+        raise PermissionDenied(f"reservation {reservation_id} belongs to another account")
+    return found
+
+
+def account_reservations(session: Session, account: Account, *, include_cancelled: bool) -> list[Reservation]:
+    stmt = select(Reservation).where(Reservation.account_type == account.type, Reservation.account_id == account.id)
+    if not include_cancelled:
+        stmt = stmt.where(Reservation.cancelled.is_(False))
+    return list(session.scalars(stmt.order_by(Reservation.id)))
+
+
+def processor_reservations(session: Session, processor_id: str, since: datetime) -> list[Reservation]:
+    return list(session.scalars(
+        select(Reservation).where(
+            Reservation.processor_id == processor_id, Reservation.cancelled.is_(False), Reservation.end_time > since
+        ).order_by(Reservation.start_time)
+    ))
+
+
+# --- maintenance --------------------------------------------------------------------------
+
+def add_maintenance(session: Session, processor_id: str, start: datetime, end: datetime, summary: str,
+                    now: datetime) -> MaintenanceWindow:
+    """A maintenance window; existing reservations that overlap it are left to the operator."""
+    if end <= start:
+        raise InvalidArgument("maintenance end must be after its start")
+    window = MaintenanceWindow(processor_id=processor_id, start_time=start, end_time=end, summary=summary,
+                               created_time=now)
+    session.add(window)
+    session.flush()
+    return window
+
+
+def maintenance_windows(session: Session, processor_id: str, since: datetime | None = None) -> list[MaintenanceWindow]:
+    stmt = select(MaintenanceWindow).where(MaintenanceWindow.processor_id == processor_id)
+    if since is not None:
+        stmt = stmt.where(MaintenanceWindow.end_time > since)
+    return list(session.scalars(stmt.order_by(MaintenanceWindow.start_time)))
+
+
+def remove_maintenance(session: Session, window_id: int) -> None:
+    window = session.get(MaintenanceWindow, window_id)
+    if window is None:
+        raise NotFound(f"maintenance window {window_id} not found")
+    session.delete(window)
