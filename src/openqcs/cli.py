@@ -7,12 +7,17 @@ group name -> Typer app, e.g. ``{"user": …, "group": …}``) and top-level com
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from openqcs.config import Settings, load_settings
 from openqcs.domains import submodules
+
+if TYPE_CHECKING:
+    from openqcs.context import AppContext
 
 app = typer.Typer(help="openqcs: a self-hosted Rigetti QCS.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -31,6 +36,24 @@ def settings_from(**flags) -> Settings:
         return load_settings(**flags)
     except (TypeError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+@contextmanager
+def admin_context(database_url: str | None, data_dir: str | None) -> Iterator[AppContext]:
+    """The context of one admin command: a domain error becomes ``error: …`` and exit code 1."""
+    from openqcs.context import AppContext
+    from openqcs.errors import OpenQCSError
+
+    ctx = AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
+    try:
+        yield ctx
+    except OpenQCSError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        for problem in getattr(exc, "problems", [])[1:]:
+            typer.echo(f"  - {problem.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        ctx.close()
 
 
 @db_app.command("upgrade")

@@ -6,8 +6,6 @@ prices are always in cents.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Optional
 
@@ -16,9 +14,9 @@ from sqlalchemy import select
 
 from openqcs.billing import pricing, service
 from openqcs.billing.models import EventPrice, ProcessorPrice
-from openqcs.cli import DatabaseUrl, DataDir, settings_from
-from openqcs.context import AppContext
-from openqcs.errors import InvalidArgument, NotFound, OpenQCSError
+from openqcs.cli import DatabaseUrl, DataDir
+from openqcs.cli import admin_context as _context
+from openqcs.errors import InvalidArgument, NotFound
 from openqcs.identity.accounts import Account
 from openqcs.identity.models import Group, User
 
@@ -30,16 +28,6 @@ UserEmail = Annotated[Optional[str], typer.Option("--user", help="The user accou
 GroupName = Annotated[Optional[str], typer.Option("--group", help="The group account, by name.")]
 
 
-@contextmanager
-def _context(database_url: str | None, data_dir: str | None) -> Iterator[AppContext]:
-    ctx = AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
-    try:
-        yield ctx
-    except OpenQCSError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        ctx.close()
 
 
 def resolve_account(session, user: str | None, group: str | None) -> Account:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir, settings_from
+from openqcs.cli import DatabaseUrl, DataDir
+from openqcs.cli import admin_context as _context
 from openqcs.context import AppContext
-from openqcs.errors import OpenQCSError
 from openqcs.identity import issuer, service
 from openqcs.identity.mail import deliver_sync, outbox
 from openqcs.identity.principal import Principal
@@ -27,16 +25,6 @@ groups = {"user": user_app, "group": group_app, "token": token_app, "mail": mail
 CLI_ADMIN = Principal(user_id=0, idp_id="openqcs-cli", email="cli@openqcs.local", groups=frozenset(), is_admin=True)
 
 
-@contextmanager
-def _context(database_url: str | None, data_dir: str | None) -> Iterator[AppContext]:
-    ctx = AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
-    try:
-        yield ctx
-    except OpenQCSError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        ctx.close()
 
 
 def _tokens(ctx: AppContext, email: str, ttl: int | None = None, client_id: str = "openqcs") -> dict:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from sqlalchemy import or_, select
 
-from openqcs.cli import DatabaseUrl, DataDir, settings_from
-from openqcs.errors import InvalidArgument, OpenQCSError
+from openqcs.cli import DatabaseUrl, DataDir
+from openqcs.cli import admin_context as _context
+from openqcs.errors import InvalidArgument
 from openqcs.processors import service
 from openqcs.processors.isa import parse_document
 from openqcs.processors.synth import Medians, synthesize
@@ -24,23 +24,6 @@ Public = Annotated[Optional[bool], typer.Option("--public/--restricted", help="V
 Noiseless = Annotated[Optional[bool], typer.Option("--noiseless/--noisy", help="Simulate without noise.")]
 
 
-@contextmanager
-def _context(database_url: str | None, data_dir: str | None):
-    from openqcs.context import AppContext
-
-    ctx = AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
-    try:
-        yield ctx
-    except InvalidArgument as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        for problem in exc.problems[1:]:
-            typer.echo(f"  - {problem.message}", err=True)
-        raise typer.Exit(1) from None
-    except OpenQCSError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        ctx.close()
 
 
 def _store(ctx, doc, processor_id, public, noiseless) -> None:
