@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from openqcs.execution.simulate import run_program  # noqa: E402
+from openqcs.processors.seed import published_isa  # noqa: E402
 from openqcs.processors.service import import_isa  # noqa: E402
 from tests.support.clients import run_client, write_qcs_config  # noqa: E402
 from tests.support.databases import database  # noqa: E402
@@ -35,10 +36,7 @@ SHOTS = 1000
 
 
 def load_isa() -> dict:
-    for base in (ROOT / "src/openqcs/processors/data", Path("/work/shared/reference/isa")):
-        if (base / "Aspen-M-3.json").exists():
-            return json.loads((base / "Aspen-M-3.json").read_text())
-    raise SystemExit("Aspen-M-3 ISA not found")
+    return published_isa("Aspen-M-3")
 
 
 def ghz(qubits: list[int]) -> str:

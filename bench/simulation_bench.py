@@ -24,14 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from openqcs.execution.device import device_from_isa  # noqa: E402
+from openqcs.processors.seed import published_isa  # noqa: E402
 from openqcs.execution.simulate import run_program  # noqa: E402
 
 
 def load_isa() -> dict:
-    for base in (ROOT / "src/openqcs/processors/data", Path("/work/shared/reference/isa")):
-        if (base / "Aspen-M-3.json").exists():
-            return json.loads((base / "Aspen-M-3.json").read_text())
-    raise SystemExit("Aspen-M-3 ISA not found")
+    return published_isa("Aspen-M-3")
 
 
 def path_of(device, length: int, start: int = 0) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 
 from openqcs.errors import InvalidArgument
+from openqcs.processors.seed import published_isa
 from openqcs.execution.device import device_from_isa
 from openqcs.execution.noise import depolarizing_param
 from openqcs.execution.simulate import run_program
@@ -18,11 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_isa(name: str) -> dict:
-    for base in (ROOT / "src/openqcs/processors/data", Path("/work/shared/reference/isa")):
-        path = base / f"{name}.json"
-        if path.exists():
-            return json.loads(path.read_text())
-    pytest.fail(f"no ISA for {name}")
+    return published_isa(name)
 
 
 ISA = load_isa("Aspen-M-3")
