@@ -1,14 +1,11 @@
-"""Builds the ASGI app from each domain's ``ROUTES``.
-
-Spec operations that no domain serves yet answer 501 in the spec's Error shape, so the
-app always lists all 52 operations.
-"""
+"""Builds the ASGI app from each domain's ``ROUTES`` (every spec operation is served by one;
+tests/platform/test_server.py checks all 52)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Request, get, route
+from litestar import Litestar, Request, get
 from litestar.openapi import OpenAPIConfig
 
 from openqcs.config import Settings, load_settings
@@ -17,19 +14,9 @@ from openqcs.domains import submodules
 from openqcs.http import ratelimit
 from openqcs.http.auth import DEPENDENCIES
 from openqcs.http.bodylimit import BodyLimitMiddleware
-from openqcs.http.contract import contract, litestar_path, operations
-from openqcs.http.errors import EXCEPTION_HANDLERS, error_response
+from openqcs.http.contract import contract
+from openqcs.http.errors import EXCEPTION_HANDLERS
 from openqcs.http.observe import ObserveMiddleware
-
-
-def _not_implemented(op: dict[str, Any]):
-    path = litestar_path(op["path"].split("}:")[0] + "}" if "}:" in op["path"] else op["path"])
-
-    @route(path, http_method=[op["method"]], operation_id=op["operationId"], status_code=501)
-    async def handler(request: Request) -> Any:
-        return error_response(request, 501, "not_implemented", f"{op['operationId']} is not implemented yet")
-
-    return handler
 
 
 @get("/openapi.json", include_in_schema=False)
@@ -41,8 +28,6 @@ async def openapi_document(request: Request) -> dict[str, Any]:
 def collect_routes() -> list[Any]:
     handlers = [h for module in submodules("routes") for h in getattr(module, "ROUTES", [])]
     handlers.append(openapi_document)
-    served = {getattr(h, "operation_id", None) for h in handlers}
-    handlers += [_not_implemented(op) for op_id, op in operations().items() if op_id not in served]
     return handlers
 
 

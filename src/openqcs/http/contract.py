@@ -35,16 +35,3 @@ def page_size_limits(operation_id: str) -> tuple[int, int | None]:
             return int(schema.get("default", DEFAULT_PAGE_SIZE)), schema.get("maximum")
     return DEFAULT_PAGE_SIZE, None
 
-
-def litestar_path(path: str) -> str:
-    """``/v1/endpoints/{endpointId}:restart`` -> ``/v1/endpoints/{endpointId:str}:restart``."""
-    out, i = [], 0
-    while i < len(path):
-        if path[i] == "{":
-            j = path.index("}", i)
-            out.append("{" + path[i + 1 : j] + ":str}")
-            i = j + 1
-        else:
-            out.append(path[i])
-            i += 1
-    return "".join(out)
