@@ -23,6 +23,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     workers: int = 1
     data_dir: str = "."
     database_url: str = ""
+    # Connections per process on PostgreSQL: kept open, and extra ones opened under load.
+    # Every replica, worker and HTTP worker process has its own pool; keep the sum under
+    # the server's max_connections.
+    db_pool_size: int = 5
+    db_max_overflow: int = 15
     # Public URLs advertised to clients; derived from host/ports when empty.
     public_url: str = ""
     public_grpc_url: str = ""

@@ -18,7 +18,8 @@ class AppContext:
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
-        return cls(settings, Database(settings.db_url), make_clock(settings.clock_file))
+        database = Database(settings.db_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        return cls(settings, database, make_clock(settings.clock_file))
 
     @cached_property
     def signer(self):

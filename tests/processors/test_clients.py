@@ -97,7 +97,9 @@ def test_qcs_api_client_calls_every_processor_operation(server, demo, tmp_path):
     assert out["accessor"] == ["gateway.v1", True, server.settings.controller_url, 1]
     assert out["isa"] == ["Aspen-M-3", "Aspen", 80, ["CPHASE", "CZ", "I", "ISWAP", "MEASURE", "RESET", "RX", "RZ",
                                                        "XY"]]
-    assert out["isa_names"] == out["ids"]
+    # Other tests' processors may have no ISA yet; every ISA listed belongs to a listed processor.
+    assert set(demo) <= set(out["isa_names"]) <= set(out["ids"])
+    assert len(out["isa_names"]) == len(set(out["isa_names"]))
     assert out["secret"] == [404, "not_found"]
 
 
