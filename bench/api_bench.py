@@ -81,6 +81,7 @@ def prepare(server) -> tuple[dict[str, str], list[dict]]:
     first.raise_for_status()
     body = '{"quantumProcessorId": "%s", "startTime": "{{start}}", "endTime": "{{end}}"}' % PROCESSOR
     ops = [
+        {"op": "GetHealth", "method": "GET", "path": "/", "auth": False},
         {"op": "ListQuantumProcessors", "method": "GET", "path": "/v1/quantumProcessors", "auth": False},
         {"op": "GetInstructionSetArchitecture", "method": "GET",
          "path": f"/v1/quantumProcessors/{PROCESSOR}/instructionSetArchitecture", "auth": False},
