@@ -75,6 +75,13 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _watch_services(services, ready) -> None:
+    if ready.wait(120) and services.is_alive():
+        return
+    log.error("the background services did not start; stopping (see the log above)")
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def run(settings: Settings, *, migrate: bool = True) -> None:
     from granian import Granian
     from granian.constants import Interfaces
@@ -99,9 +106,9 @@ def run(settings: Settings, *, migrate: bool = True) -> None:
     ready = spawn.Event()
     services = spawn.Process(target=run_services, args=(settings, ready), name="openqcs-services", daemon=False)
     services.start()
-    if not ready.wait(60) or not services.is_alive():
-        services.terminate()
-        raise SystemExit("openqcs: the background services did not start (see the log above)")
+    # granian starts at the same time (start-up is the slower of the two, not their sum); if the
+    # services never come up, the whole server stops rather than serving half of openqcs.
+    threading.Thread(target=_watch_services, args=(services, ready), daemon=True).start()
     log.info("serving", extra={"api_url": settings.api_url, "grpc_url": settings.grpc_url,
                                "issuer": settings.issuer, "database": settings.db_url.split("@")[-1]})
     try:

@@ -64,12 +64,22 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"openqcs serve exited with {self.process.returncode}: {self.log_tail()}")
             try:
-                if httpx.get(self.base_url + "/v1/healthcheck", timeout=1).status_code == 200:
+                if httpx.get(self.base_url + "/v1/healthcheck", timeout=1).status_code == 200 and self._grpc_up():
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"openqcs serve did not answer in {timeout}s: {self.log_tail()}")
+
+    def _grpc_up(self) -> bool:
+        """HTTP and the background services start side by side; wait for both."""
+        if self.settings.api_only:
+            return True
+        try:
+            socket.create_connection((self.settings.host, self.settings.grpc_port), timeout=1).close()
+            return True
+        except OSError:
+            return False
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:
