@@ -26,7 +26,7 @@ test: $(STAMP)
 
 # The spec fuzzing budget: ~100 cases per operation, over 5,000 in all.
 test-fuzz: $(STAMP)
-	OPENQCS_FUZZ_EXAMPLES=100 $(BIN)/python -m pytest tests/conformance/test_fuzz.py -q -p no:cacheprovider
+	OPENQCS_FUZZ_EXAMPLES=100 OPENQCS_FUZZ_BUDGET=5000 $(BIN)/python -m pytest tests/conformance/test_fuzz.py -q -s -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -21,6 +21,10 @@ from tests.support.openapi_doc import openapi_document
 from tests.support.server import live_server
 
 EXAMPLES = int(os.environ.get("OPENQCS_FUZZ_EXAMPLES", "6"))
+# The dedicated target promises at least this many cases in all (operations with few possible
+# inputs run out of distinct cases early, so the per-operation budget is set with a margin).
+BUDGET = int(os.environ.get("OPENQCS_FUZZ_BUDGET", "0"))
+CASES = {"count": 0}
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
@@ -37,6 +41,8 @@ def fuzz_target(tmp_path_factory):
             module.seed_demo(server.ctx)
         user = make_user(server.ctx, groups=("demo",))
         yield server, user
+    print(f"\nschemathesis cases sent: {CASES['count']}")
+    assert CASES["count"] >= BUDGET, f"only {CASES['count']} fuzz cases ran; the budget is {BUDGET}"
 
 
 @pytest.fixture(scope="session")
@@ -54,4 +60,5 @@ schema = schemathesis.pytest.from_fixture("fuzz_schema")
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_operation_conforms_to_spec(case):
+    CASES["count"] += 1
     case.call_and_validate(checks=CHECKS, timeout=30)
