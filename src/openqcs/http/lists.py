@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 AIP_MAX_PAGE_SIZE = 1000
 
+
 @cache
 def _rule_engine():
     """rule-engine builds its parser at import (~0.6 s): load it on the first filter, not at start-up."""
