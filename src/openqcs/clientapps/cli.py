@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir, settings_from
-from openqcs.errors import InvalidArgument
+from openqcs.cli import DatabaseUrl, DataDir
+from openqcs.cli import admin_context as _context
 
 clientapp_app = typer.Typer(help="Client applications and their supported versions.", no_args_is_help=True)
 groups = {"clientapp": clientapp_app}
@@ -27,12 +27,6 @@ def _as_dict(app) -> dict:
             "detailsUri": app.details_uri, "supported": app.supported, "links": app.links}
 
 
-def _context(database_url: str | None, data_dir: str | None):
-    from openqcs.context import AppContext
-
-    return AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
-
-
 @clientapp_app.command("set")
 def set_(
     name: Annotated[str, typer.Argument(help="e.g. pyquil")],
@@ -47,17 +41,12 @@ def set_(
     """Create a client application or update it (options not given keep their value); prints it as JSON."""
     from openqcs.clientapps.service import set_client_application
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
             app = set_client_application(session, name, latest=latest, minimum=minimum, details_uri=details_uri,
                                          links=[parse_link(t) for t in link] if link else None, supported=supported,
                                          now=ctx.clock.now())
             typer.echo(json.dumps(_as_dict(app)))
-    except InvalidArgument as exc:
-        raise typer.BadParameter(exc.message) from None
-    finally:
-        ctx.close()
 
 
 @clientapp_app.command("list")
@@ -65,10 +54,7 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Every client application, one JSON object a line."""
     from openqcs.clientapps.service import list_client_applications
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session() as session:
             for app in list_client_applications(session):
                 typer.echo(json.dumps(_as_dict(app)))
-    finally:
-        ctx.close()

@@ -7,17 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir, settings_from
-from openqcs.errors import OpenQCSError
+from openqcs.cli import DatabaseUrl, DataDir
+from openqcs.cli import admin_context as _context
 
 endpoint_app = typer.Typer(help="Endpoints serving processors.", no_args_is_help=True)
 groups = {"endpoint": endpoint_app}
-
-
-def _context(database_url: str | None, data_dir: str | None):
-    from openqcs.context import AppContext
-
-    return AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
 
 
 def _as_dict(info) -> dict:
@@ -37,13 +31,10 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Every live endpoint, one JSON object a line."""
     from openqcs.endpoints.service import list_endpoints
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session() as session:
             for info in list_endpoints(session, _system_admin(), ctx.clock.now()):
                 typer.echo(json.dumps(_as_dict(info)))
-    finally:
-        ctx.close()
 
 
 @endpoint_app.command("create")
@@ -57,16 +48,11 @@ def create(
     """An openqcs-owned endpoint, visible to whoever can see its processors; prints it as JSON."""
     from openqcs.endpoints.service import create_endpoint
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
             # No owner: the endpoint belongs to openqcs, not to a user.
             info = create_endpoint(session, None, processor, ctx.clock.now(), datacenter=datacenter, mock=mock)
         typer.echo(json.dumps(_as_dict(info)))
-    except OpenQCSError as exc:
-        raise typer.BadParameter(exc.message) from None
-    finally:
-        ctx.close()
 
 
 @endpoint_app.command("delete")
@@ -74,15 +60,10 @@ def delete(endpoint_id: str, database_url: DatabaseUrl = None, data_dir: DataDir
     """Delete an endpoint for good (a processor's default is recreated by ``defaults``)."""
     from openqcs.endpoints.service import delete_endpoint
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
             delete_endpoint(session, endpoint_id, _system_admin(), ctx.clock.now())
         typer.echo(f"deleted {endpoint_id}")
-    except OpenQCSError as exc:
-        raise typer.BadParameter(exc.message) from None
-    finally:
-        ctx.close()
 
 
 @endpoint_app.command("defaults")
@@ -90,10 +71,7 @@ def defaults(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None
     """Give every processor without a default endpoint one."""
     from openqcs.endpoints.service import ensure_default_endpoints
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
             made = ensure_default_endpoints(session, ctx.clock.now())
         typer.echo(f"default endpoints created for: {', '.join(made) or 'none'}")
-    finally:
-        ctx.close()

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir, settings_from
-from openqcs.errors import OpenQCSError
+from openqcs.cli import DatabaseUrl, DataDir
+from openqcs.cli import admin_context as _context
 
 maintenance_app = typer.Typer(help="Processor maintenance windows (they block reservations).", no_args_is_help=True)
 groups = {"maintenance": maintenance_app}
@@ -21,12 +21,6 @@ def _time(text: str, name: str) -> datetime:
     except ValueError:
         raise typer.BadParameter(f"{name} '{text}' is not an ISO 8601 time") from None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def _context(database_url: str | None, data_dir: str | None):
-    from openqcs.context import AppContext
-
-    return AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
 
 
 def _as_dict(window) -> dict:
@@ -46,8 +40,7 @@ def add(
     """Add a maintenance window; prints it as JSON."""
     from openqcs.reservations.service import add_maintenance, busy_intervals
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
             _require_processor(session, processor)
             start_time, end_time = _time(start, "--start"), _time(end, "--end")
@@ -56,10 +49,6 @@ def add(
             typer.echo(json.dumps(_as_dict(window)))
         if clashes:
             typer.echo(f"warning: {len(clashes)} existing booking(s) overlap this window", err=True)
-    except OpenQCSError as exc:
-        raise typer.BadParameter(exc.message) from None
-    finally:
-        ctx.close()
 
 
 def _require_processor(session, processor_id: str) -> None:
@@ -79,13 +68,10 @@ def list_windows(
     """Print the processor's maintenance windows, one JSON object a line."""
     from openqcs.reservations.service import maintenance_windows
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session() as session:
             for window in maintenance_windows(session, processor):
                 typer.echo(json.dumps(_as_dict(window)))
-    finally:
-        ctx.close()
 
 
 @maintenance_app.command("remove")
@@ -97,12 +83,7 @@ def remove(
     """Delete a maintenance window."""
     from openqcs.reservations.service import remove_maintenance
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
             remove_maintenance(session, window_id)
         typer.echo(f"removed maintenance window {window_id}")
-    except OpenQCSError as exc:
-        raise typer.BadParameter(exc.message) from None
-    finally:
-        ctx.close()

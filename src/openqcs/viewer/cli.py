@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir, settings_from
-from openqcs.errors import InvalidArgument
+from openqcs.cli import DatabaseUrl, DataDir
+from openqcs.cli import admin_context as _context
 
 announcement_app = typer.Typer(help="Announcements shown to every user.", no_args_is_help=True)
 groups = {"announcement": announcement_app}
@@ -31,12 +31,6 @@ def parse_expiry(text: str, now: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def _context(database_url: str | None, data_dir: str | None):
-    from openqcs.context import AppContext
-
-    return AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
-
-
 @announcement_app.command("create")
 def create(
     content: Annotated[str, typer.Option("--content", help="HTML shown to users.")],
@@ -48,18 +42,13 @@ def create(
     """Announce something to every user; prints the new announcement as JSON."""
     from openqcs.viewer.service import create_announcement
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         now = ctx.clock.now()
         expires_time = parse_expiry(expires, now) if expires else None
         with ctx.db.session(write=True) as session:
             announcement = create_announcement(session, title=title, content_html=content, now=now,
                                                expires_time=expires_time)
             typer.echo(json.dumps(_as_dict(announcement)))
-    except InvalidArgument as exc:
-        raise typer.BadParameter(exc.message) from None
-    finally:
-        ctx.close()
 
 
 @announcement_app.command("list")
@@ -67,13 +56,10 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Every announcement, newest first, one JSON object a line."""
     from openqcs.viewer.service import all_announcements
 
-    ctx = _context(database_url, data_dir)
-    try:
+    with _context(database_url, data_dir) as ctx:
         with ctx.db.session() as session:
             for announcement in all_announcements(session):
                 typer.echo(json.dumps(_as_dict(announcement)))
-    finally:
-        ctx.close()
 
 
 def _as_dict(announcement) -> dict:
