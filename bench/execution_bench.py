@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from openqcs.execution.simulate import run_program  # noqa: E402
+from openqcs.simulator.simulate import run_program  # noqa: E402
 from openqcs.processors.seed import published_isa  # noqa: E402
 from openqcs.processors.service import import_isa  # noqa: E402
 from tests.support.clients import run_client, write_qcs_config  # noqa: E402

@@ -23,9 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from openqcs.execution.device import device_from_isa  # noqa: E402
+from openqcs.simulator.device import device_from_isa  # noqa: E402
 from openqcs.processors.seed import published_isa  # noqa: E402
-from openqcs.execution.simulate import run_program  # noqa: E402
+from openqcs.simulator.simulate import run_program  # noqa: E402
 
 
 def load_isa() -> dict:

@@ -42,7 +42,7 @@ def new_job_id() -> str:
 
 def submit(session: Session, viewer: Principal, sub: Submission, now: datetime) -> list[str]:
     """Queue one job per memory map (one for none); returns their ids in order."""
-    from openqcs.execution.simulate import check_program
+    from openqcs.simulator.simulate import check_program
 
     if not sub.data:
         raise InvalidArgument("the request has no encrypted job; send the job returned by translation")

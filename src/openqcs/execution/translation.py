@@ -26,7 +26,7 @@ class Translated:
 
 def translate(session: Session, viewer: Principal, processor_id: str, quil: str, shots: int | None) -> Translated:
     """Check ``quil`` on the processor (InvalidArgument saying where it is wrong) and seal the job."""
-    from openqcs.execution.simulate import check_program
+    from openqcs.simulator.simulate import check_program
 
     shots = 1 if shots is None else shots
     if not 1 <= shots <= MAX_SHOTS:

@@ -101,7 +101,7 @@ class Worker:
 
     def simulate(self, job: Claimed) -> tuple[str, bytes, int]:
         from openqcs.execution.service import processor_isa
-        from openqcs.execution.simulate import run_program
+        from openqcs.simulator.simulate import run_program
 
         try:
             with self.ctx.db.session() as session:

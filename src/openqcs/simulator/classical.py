@@ -6,7 +6,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 
-from openqcs.execution.quil_expr import ExpressionError, enum_name
+from openqcs.simulator.quil_expr import ExpressionError, enum_name
 
 _ARITH = {"ADD": operator.add, "SUBTRACT": operator.sub, "MULTIPLY": operator.mul, "DIVIDE": operator.truediv}
 _BINARY = {"AND": operator.and_, "IOR": operator.or_, "XOR": operator.xor}

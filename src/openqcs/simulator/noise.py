@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from openqcs.execution.device import Device
+from openqcs.simulator.device import Device
 
 GATE_TIME_1Q = 50e-9
 GATE_TIME_2Q = 200e-9

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from openqcs.errors import InvalidArgument
-from openqcs.execution.device import device_from_isa
-from openqcs.execution.simulate import check_program, run_program
-from tests.execution.test_engine import ISA
+from openqcs.simulator.device import device_from_isa
+from openqcs.simulator.simulate import check_program, run_program
+from tests.simulator.test_engine import ISA
 
 
 def test_program_info_lists_readout_and_parameter_regions():

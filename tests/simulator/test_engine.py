@@ -10,9 +10,9 @@ import pytest
 
 from openqcs.errors import InvalidArgument
 from openqcs.processors.seed import published_isa
-from openqcs.execution.device import device_from_isa
-from openqcs.execution.noise import depolarizing_param
-from openqcs.execution.simulate import run_program
+from openqcs.simulator.device import device_from_isa
+from openqcs.simulator.noise import depolarizing_param
+from openqcs.simulator.simulate import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,7 +198,7 @@ def test_noisy_trajectories_on_a_qubit_with_long_t2():
 def test_wide_noisy_programs_sample_noise_realizations(monkeypatch):
     """Past the trajectory budget, shots come from noise realizations: the statistics stay
     those of the exact (density-matrix) run."""
-    from openqcs.execution.engines import aer
+    from openqcs.simulator.engines import aer
 
     flips = "".join(f"RX(pi) {q}\n" for _ in range(10) for q in (110, 111, 112))
     quil = (f"DECLARE ro BIT[3]\n{flips}CZ 110 111\nCZ 111 112\n{flips}"

@@ -11,8 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
-from openqcs.execution.noise import NoiseSpec
-from openqcs.execution.program import Memory, ParsedProgram
+from openqcs.simulator.noise import NoiseSpec
+from openqcs.simulator.program import Memory, ParsedProgram
 
 
 @dataclass
@@ -35,11 +35,11 @@ def get_engine(name: str = "aer") -> Engine:
     engine = _ENGINES.get(name)
     if engine is None:
         if name == "aer":
-            from openqcs.execution.engines.aer import AerEngine
+            from openqcs.simulator.engines.aer import AerEngine
 
             engine = AerEngine()
         elif name == "reference":
-            from openqcs.execution.engines.reference import ReferenceEngine
+            from openqcs.simulator.engines.reference import ReferenceEngine
 
             engine = ReferenceEngine()
         else:

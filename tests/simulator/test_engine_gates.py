@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from openqcs.execution import gates
-from openqcs.execution.engines.reference import apply
-from openqcs.execution.program import GateOp, parse_program
-from openqcs.execution.simulate import run_program
+from openqcs.simulator import gates
+from openqcs.simulator.engines.reference import apply
+from openqcs.simulator.program import GateOp, parse_program
+from openqcs.simulator.simulate import run_program
 
 S2 = 1 / math.sqrt(2)
 LINE = {  # a 4-qubit line: 0-1-2-3, no calibration (noiseless)

@@ -14,9 +14,9 @@ import numpy as np
 import quil.program
 
 from openqcs.errors import InvalidArgument
-from openqcs.execution import gates
-from openqcs.execution.classical import classical_op
-from openqcs.execution.quil_expr import ExpressionError, compile_expression, enum_name, real
+from openqcs.simulator import gates
+from openqcs.simulator.classical import classical_op
+from openqcs.simulator.quil_expr import ExpressionError, compile_expression, enum_name, real
 
 Memory = dict[str, np.ndarray]
 Ref = tuple[str, int]

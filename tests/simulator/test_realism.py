@@ -14,10 +14,10 @@ import math
 import numpy as np
 import pytest
 
-from openqcs.execution import gates
-from openqcs.execution.device import device_from_isa
-from openqcs.execution.simulate import run_program
-from tests.execution.test_engine import ISA
+from openqcs.simulator import gates
+from openqcs.simulator.device import device_from_isa
+from openqcs.simulator.simulate import run_program
+from tests.simulator.test_engine import ISA
 
 DEVICE = device_from_isa(ISA)
 

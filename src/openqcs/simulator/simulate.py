@@ -9,10 +9,10 @@ from functools import lru_cache
 import numpy as np
 
 from openqcs.errors import InvalidArgument
-from openqcs.execution import noise as noise_mod
-from openqcs.execution.device import Device, device_from_isa
-from openqcs.execution.engine import get_engine
-from openqcs.execution.program import GateOp, MeasureOp, ParsedProgram, ResetOp, parse_program
+from openqcs.simulator import noise as noise_mod
+from openqcs.simulator.device import Device, device_from_isa
+from openqcs.simulator.engine import get_engine
+from openqcs.simulator.program import GateOp, MeasureOp, ParsedProgram, ResetOp, parse_program
 
 MAX_SHOTS = 1_000_000
 MAX_QUBITS = 26  # a 2^26 state vector is 1 GiB; more would exhaust a worker's memory

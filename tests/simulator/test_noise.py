@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openqcs.execution.device import device_from_isa
-from openqcs.execution.engines.reference import _thermal_kraus
-from openqcs.execution.noise import Depolarizing, Thermal, depolarizing_param, noise_for
-from tests.execution.test_engine import ISA
+from openqcs.simulator.device import device_from_isa
+from openqcs.simulator.engines.reference import _thermal_kraus
+from openqcs.simulator.noise import Depolarizing, Thermal, depolarizing_param, noise_for
+from tests.simulator.test_engine import ISA
 
 PAULIS = [np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1, -1])]
 

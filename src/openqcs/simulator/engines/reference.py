@@ -9,12 +9,12 @@ import math
 import numpy as np
 
 from openqcs.errors import InvalidArgument
-from openqcs.execution.engine import EngineResult, empty_readout
-from openqcs.execution.noise import Depolarizing, NoiseSpec, Thermal, thermal_kraus_params
-from openqcs.execution.program import (
+from openqcs.simulator.engine import EngineResult, empty_readout
+from openqcs.simulator.noise import Depolarizing, NoiseSpec, Thermal, thermal_kraus_params
+from openqcs.simulator.program import (
     ClassicalOp, GateOp, HaltOp, JumpOp, Memory, MeasureOp, ParsedProgram, ResetOp,
 )
-from openqcs.execution.quil_expr import ExpressionError
+from openqcs.simulator.quil_expr import ExpressionError
 
 _PAULIS = [np.eye(2, dtype=complex), np.array([[0, 1], [1, 0]], dtype=complex),
            np.array([[0, -1j], [1j, 0]], dtype=complex), np.diag([1, -1]).astype(complex)]

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from openqcs.execution.engine import EngineResult, empty_readout
-from openqcs.execution.noise import Depolarizing, NoiseSpec, Thermal, pauli_twirl
-from openqcs.execution.program import GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
+from openqcs.simulator.engine import EngineResult, empty_readout
+from openqcs.simulator.noise import Depolarizing, NoiseSpec, Thermal, pauli_twirl
+from openqcs.simulator.program import GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
 
 DENSITY_MATRIX_MAX_QUBITS = 10
 # Wide noisy programs: up to this many amplitude updates (shots x 2^n x instructions) run one
@@ -62,7 +62,7 @@ class AerEngine:
             seed: int | None) -> EngineResult:
         if program.has_control:
             if self._reference is None:
-                from openqcs.execution.engines.reference import ReferenceEngine
+                from openqcs.simulator.engines.reference import ReferenceEngine
 
                 self._reference = ReferenceEngine()
             return self._reference.run(program, memory, shots, noise, seed)
