@@ -64,6 +64,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # jobs), and how long a worker's hold on a job lasts without a heartbeat before it is retried.
     execution_workers: int = 1
     job_lease_seconds: int = 30
+    # The local Forest tools (0: off): a quilc-compatible compiler (rpcq) and a QVM-compatible
+    # simulator (HTTP), on pyquil's default ports so its defaults reach them.
+    quilc_port: int = 5555
+    qvm_port: int = 5000
 
     @property
     def db_url(self) -> str:
@@ -86,6 +90,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if self.controller_port:
             return f"http://{self.host}:{self.controller_port}"
         return self.grpc_url
+
+    @property
+    def quilc_url(self) -> str:
+        return f"tcp://{self.host}:{self.quilc_port}"
+
+    @property
+    def qvm_url(self) -> str:
+        return f"http://{self.host}:{self.qvm_port}"
 
     @property
     def issuer(self) -> str:

@@ -22,6 +22,7 @@ DOMAINS = (
     "billing",
     "reservations",
     "execution",
+    "forest",
 )
 
 

@@ -89,6 +89,8 @@ def run(settings: Settings, *, migrate: bool = True) -> None:
     logs.configure(settings.log_level)
     ports = [settings.http_port] + ([] if settings.api_only else [settings.grpc_port])
     ports += [p for p in (settings.https_port, settings.controller_port) if p]
+    if not settings.api_only:
+        ports += [p for p in (settings.quilc_port, settings.qvm_port) if p]
     for port in ports:
         if not port_is_free(settings.host, port):
             raise SystemExit(f"openqcs: {settings.host}:{port} is already in use (choose other ports with "

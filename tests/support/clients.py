@@ -44,7 +44,8 @@ def client_python(name: str) -> Path:
 
 
 def write_qcs_config(directory: Path, *, api_url: str, grpc_url: str, issuer: str, access_token: str,
-                     refresh_token: str = "unused-refresh-token", profile: str = "openqcs") -> dict[str, str]:
+                     refresh_token: str = "unused-refresh-token", profile: str = "openqcs",
+                     quilc_url: str = "tcp://127.0.0.1:5555", qvm_url: str = "http://127.0.0.1:5000") -> dict[str, str]:
     """settings.toml + secrets.toml pointing every client at a server; returns the env that selects them."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "settings.toml").write_text(textwrap.dedent(f"""\
@@ -61,8 +62,8 @@ def write_qcs_config(directory: Path, *, api_url: str, grpc_url: str, issuer: st
         credentials_name = "{profile}"
 
         [profiles.{profile}.applications.pyquil]
-        quilc_url = "tcp://127.0.0.1:5555"
-        qvm_url = "http://127.0.0.1:5000"
+        quilc_url = "{quilc_url}"
+        qvm_url = "{qvm_url}"
         """))
     (directory / "secrets.toml").write_text(textwrap.dedent(f"""\
         [credentials.{profile}.token_payload]

@@ -28,6 +28,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def forest_env() -> dict[str, str]:
+    """Extra env for a LiveServer that also serves quilc and the QVM, on free ports."""
+    return {"OPENQCS_QUILC_PORT": str(free_port()), "OPENQCS_QVM_PORT": str(free_port())}
+
+
 class LiveServer:
     """One ``openqcs serve`` process. ``ctx`` shares its database for setting up state."""
 
@@ -42,6 +47,9 @@ class LiveServer:
             "OPENQCS_DATABASE_URL": database_url,
             "OPENQCS_CLOCK_FILE": os.path.join(data_dir, "clock-offset"),
             "OPENQCS_LOG_LEVEL": "WARNING",
+            # The Forest tools are off unless a test asks for them (forest_env()).
+            "OPENQCS_QUILC_PORT": "0",
+            "OPENQCS_QVM_PORT": "0",
             **extra_env,
         }
         self.settings = load_settings({k: v for k, v in self.env.items() if k.startswith("OPENQCS_")})
