@@ -120,3 +120,13 @@ def test_client_config_keeps_other_profiles(idserver, tmp_path):
     payload = secrets_["credentials"]["openqcs"]["token_payload"]
     with idserver.client(payload["access_token"]) as api:
         assert api.get("/v1/auth:getUser").json()["profile"]["email"] == email
+
+
+def test_client_config_points_pyquil_at_the_forest_tools(idserver, tmp_path):
+    email = f"forest-{secrets.token_hex(3)}@example.test"
+    assert cli_fast(idserver, "admin", "user", "create", email, "--password", "config-password-1").returncode == 0
+    done = cli_fast(idserver, "client-config", "--user", email, "--dir", str(tmp_path),
+                    OPENQCS_QUILC_PORT="5599", OPENQCS_QVM_PORT="5099")
+    assert done.returncode == 0, done.stderr
+    pyquil = tomllib.loads((tmp_path / "settings.toml").read_text())["profiles"]["openqcs"]["applications"]["pyquil"]
+    assert pyquil == {"quilc_url": "tcp://127.0.0.1:5599", "qvm_url": "http://127.0.0.1:5099"}

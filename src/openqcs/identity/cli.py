@@ -183,11 +183,20 @@ def client_config(
         settings = ctx.settings
         written = write_profile(dir.expanduser(), profile, api_url=settings.api_url, grpc_url=settings.grpc_url,
                                 issuer=settings.issuer, client_id="openqcs", access_token=tokens["access_token"],
-                                refresh_token=tokens["refresh_token"])
+                                refresh_token=tokens["refresh_token"], applications=_forest_urls(settings))
         typer.echo(f"wrote profile '{profile}' to {written[0]} and {written[1]}")
         if settings.issuer.startswith("https://") and not settings.oidc_issuer:
             ca = Path(settings.data_dir).resolve() / "tls" / "ca.pem"
             typer.echo(f"trust the issuer's CA: export SSL_CERT_FILE={ca}")
+
+
+def _forest_urls(settings) -> dict[str, str]:
+    urls = {}
+    if settings.quilc_port:
+        urls["quilc_url"] = settings.quilc_url
+    if settings.qvm_port:
+        urls["qvm_url"] = settings.qvm_url
+    return urls
 
 
 commands = [client_config]

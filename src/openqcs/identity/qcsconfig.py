@@ -66,7 +66,8 @@ def _write(path: Path, text: str, private: bool) -> None:
 
 
 def write_profile(directory: Path, profile: str, *, api_url: str, grpc_url: str, issuer: str, client_id: str,
-                  access_token: str, refresh_token: str) -> tuple[Path, Path]:
+                  access_token: str, refresh_token: str, applications: dict[str, str] | None = None,
+                  ) -> tuple[Path, Path]:
     """Add or replace ``profile`` (and its auth server and credentials), make it the default,
     keep everything else in the files."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -78,6 +79,10 @@ def write_profile(directory: Path, profile: str, *, api_url: str, grpc_url: str,
     existing = settings.setdefault("profiles", {}).get(profile, {})
     settings["profiles"][profile] = {**existing, "api_url": api_url, "grpc_api_url": grpc_url,
                                      "auth_server_name": profile, "credentials_name": profile}
+    if applications:
+        # pyquil reads quilc_url / qvm_url from the profile's applications.pyquil table.
+        pyquil = settings["profiles"][profile].setdefault("applications", {}).setdefault("pyquil", {})
+        pyquil.update(applications)
     secrets.setdefault("credentials", {})[profile] = {"token_payload": {
         "access_token": access_token, "refresh_token": refresh_token, "token_type": "Bearer"}}
     _write(settings_path, dumps(settings), private=False)
