@@ -7,13 +7,18 @@ most significant bit of its own matrix (the Quil spec's convention).
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import subprocess
+import tempfile
+import threading
 
 import numpy as np
 import pytest
 
 from openqcs.forest.quilc.benchmarking import conjugate_pauli_by_clifford, generate_rb_sequence
+from tests.support.clients import client_python
 
 R2 = 1 / math.sqrt(2)
 PAULI = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),
@@ -284,3 +289,92 @@ def test_a_two_qubit_gateset_of_cnot_h_and_s():
 def test_rb_refuses_bad_requests(depth, qubits, gateset, seed, interleaver, message):
     with pytest.raises(ValueError, match=message):
         generate_rb_sequence(depth, qubits, gateset, seed, interleaver)
+
+
+# --- pyquil's own BenchmarkConnection decoding our replies -----------------------------------
+
+PYQUIL_SCRIPT = """
+import json, sys
+from types import SimpleNamespace
+import numpy as np
+from pyquil import Program
+from pyquil.api import BenchmarkConnection
+from pyquil.gates import CNOT, CZ, H, RX, RZ, S, SWAP
+from pyquil.paulis import sX, sY, sZ
+from pyquil.simulation.tools import lifted_pauli, program_unitary
+
+class Pipe:
+    # Stands in for the rpcq transport only: the test process answers with openqcs's functions.
+    def ask(self, message):
+        print(json.dumps(message), flush=True)
+        return SimpleNamespace(**json.loads(sys.stdin.readline()))
+    def conjugate_pauli_by_clifford(self, r):
+        return self.ask({"indices": list(r.pauli.indices), "symbols": list(r.pauli.symbols), "clifford": r.clifford})
+    def generate_randomized_benchmarking_sequence(self, r):
+        return self.ask({"depth": r.depth, "qubits": r.qubits, "gateset": list(r.gateset), "seed": r.seed,
+                         "interleaver": r.interleaver})
+
+def same(a, b):
+    phase = np.vdot(b, a) / a.shape[0]
+    return bool(abs(abs(phase) - 1) < 1e-9 and np.allclose(a, phase * b, atol=1e-9))
+
+bm = object.__new__(BenchmarkConnection)
+bm._compiler_client = Pipe()
+out = {"example": str(bm.apply_clifford_to_pauli(Program(H(0)), sX(0))), "conjugations": []}
+cases = [(Program(H(0), CNOT(0, 1)), sZ(1) * sX(0)), (Program(S(2), CNOT(2, 4)), sY(2)),
+         (Program(H(3)), sZ(1) * sY(0)), (Program(CZ(0, 3), H(3), S(0)), sX(3) * sZ(0) * 0.5)]
+for clifford, pauli in cases:
+    result = bm.apply_clifford_to_pauli(clifford, pauli)
+    u = program_unitary(clifford, 5)
+    qubits = list(range(5))
+    out["conjugations"].append(bool(np.allclose(u @ lifted_pauli(pauli, qubits) @ u.conj().T,
+                                                lifted_pauli(result, qubits), atol=1e-9)))
+out["rb"] = []
+gates_1q = lambda q: [g(a, q) for a in (-np.pi, -np.pi / 2, np.pi / 2, np.pi) for g in (RX, RZ)]
+for gateset, interleaver, n in [(gates_1q(5), None, 6), (gates_1q(5) + gates_1q(6) + [CZ(5, 6)], None, 7),
+                                (gates_1q(5) + gates_1q(6) + [CZ(5, 6)], Program(SWAP(5, 6)), 7)]:
+    programs = bm.generate_rb_sequence(depth=6, gateset=gateset, seed=11, interleaver=interleaver)
+    whole = program_unitary(sum(programs, Program()), n)
+    ok = same(whole, np.eye(2 ** n))
+    if interleaver is not None:
+        ok = ok and all(same(program_unitary(p, n), program_unitary(interleaver, n)) for p in programs[1:-1:2])
+    out["rb"].append([len(programs), ok])
+print(json.dumps({"result": out}), flush=True)
+"""
+
+
+def answer(request: dict) -> dict:
+    if "clifford" in request:
+        phase, pauli = conjugate_pauli_by_clifford(request["indices"], request["symbols"], request["clifford"])
+        return {"phase": phase, "pauli": pauli}
+    return {"sequence": generate_rb_sequence(request["depth"], request["qubits"], request["gateset"],
+                                             request["seed"], request["interleaver"])}
+
+
+@pytest.mark.clients
+def test_pyquils_benchmark_connection_reads_our_replies_right():
+    """pyquil 4.22's apply_clifford_to_pauli and generate_rb_sequence, fed our replies, agree with
+    pyquil's own matrices (program_unitary, lifted_pauli)."""
+    with tempfile.TemporaryFile("w+") as errors:
+        proc = subprocess.Popen([str(client_python("pyquil")), "-c", PYQUIL_SCRIPT], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=errors, text=True)
+        watchdog = threading.Timer(120, proc.kill)
+        watchdog.start()
+        try:
+            result = None
+            for line in proc.stdout:
+                message = json.loads(line)
+                if "result" in message:
+                    result = message["result"]
+                    break
+                proc.stdin.write(json.dumps(answer(message)) + "\n")
+                proc.stdin.flush()
+            proc.wait(timeout=60)
+        finally:
+            watchdog.cancel()
+            proc.kill()
+        errors.seek(0)
+        assert result is not None, errors.read()[-3000:]
+    assert result["example"] == "(1+0j)*Z0"  # pyquil's own test expectation
+    assert result["conjugations"] == [True] * 4
+    assert result["rb"] == [[6, True], [6, True], [11, True]]
