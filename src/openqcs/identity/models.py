@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openqcs.db.base import Base, UTCDateTime
@@ -109,3 +109,13 @@ class OutboxMail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_time: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuthGeneration(Base):
+    """One row (id 1) whose ``value`` database triggers bump on any change that can make a
+    cached principal stale (identity_0003); replicas compare it on every request."""
+
+    __tablename__ = "auth_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

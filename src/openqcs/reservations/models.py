@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openqcs.db.base import Base, UTCDateTime
@@ -18,7 +18,12 @@ class Reservation(Base):
     """
 
     __tablename__ = "reservations"
-    __table_args__ = (Index("ix_reservations_account", "account_type", "account_id"),)
+    __table_args__ = (
+        Index("ix_reservations_account", "account_type", "account_id"),
+        # Live bookings by start: the overlap check seeks it (reservations_0002).
+        Index("ix_reservations_live_start", "processor_id", "start_time",
+              sqlite_where=text("cancelled = 0"), postgresql_where=text("NOT cancelled")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     processor_id: Mapped[str] = mapped_column(ForeignKey("quantum_processors.id", ondelete="CASCADE"), index=True)
