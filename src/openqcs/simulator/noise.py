@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from openqcs.simulator.device import Device
 
 GATE_TIME_1Q = 50e-9
@@ -66,6 +68,25 @@ class Thermal:
     time: float
 
 
+@dataclass(frozen=True)
+class Pauli:
+    """rho -> (1-px-py-pz) rho + px X rho X + py Y rho Y + pz Z rho Z on one qubit."""
+
+    qubit: int
+    px: float
+    py: float
+    pz: float
+
+
+@dataclass(frozen=True, eq=False)
+class Kraus:
+    """rho -> sum_j K_j rho K_j^dagger; matrices in Quil order (first qubit most significant)."""
+
+    qubits: tuple[int, ...]
+    ops: tuple[np.ndarray, ...]
+    key: bytes  # identifies the operators for engines' caches
+
+
 @dataclass
 class NoiseSpec:
     """Channels for a program whose dense qubit i is physical qubit ``physical[i]``."""
@@ -82,6 +103,19 @@ class NoiseSpec:
         if found is None:
             found = self._cache[key] = tuple(self._channels(name, qubits, virtual))
         return found
+
+    def gate_kraus(self, name: str, qubits: tuple[int, ...]) -> Kraus | None:
+        """A Kraus map that replaces the gate itself (the QVM's ADD-KRAUS); calibrations have none."""
+        return None
+
+    def measure_channels(self, qubit: int) -> tuple:
+        """Channels applied just before a MEASURE of ``qubit``."""
+        return ()
+
+    def readout_error(self, qubit: int) -> tuple[float, float]:
+        """(P(read 1 | 0), P(read 0 | 1)) for the recorded bit."""
+        p = self.readout_flip[qubit]
+        return p, p
 
     def _channels(self, name: str, qubits: tuple[int, ...], virtual: bool):
         if virtual:

@@ -67,6 +67,14 @@ class HaltOp:
     text: str = "HALT"
 
 
+@dataclass(frozen=True, slots=True)
+class Pragma:
+    name: str
+    arguments: tuple[str, ...]
+    data: str | None
+    text: str
+
+
 @dataclass
 class ParsedProgram:
     source: str
@@ -79,6 +87,7 @@ class ParsedProgram:
     has_reset: bool = False
     mid_measure: bool = False  # something acts on a qubit after it was measured
     labels: dict[str, int] = field(default_factory=dict)
+    pragmas: list[Pragma] = field(default_factory=list)  # kept for noise pragmas (ADD-KRAUS, READOUT-POVM)
 
     @property
     def sampleable(self) -> bool:
@@ -154,12 +163,16 @@ def parse_program(source: str) -> ParsedProgram:
     physical: set[int] = set()
     raw: list[tuple] = []  # (kind, payload, text) with physical qubits, resolved later
     labels: dict[str, int] = {}
+    pragmas: list[Pragma] = []
     for ins in body:
         kind = type(ins).__name__
         inner = getattr(ins, "_0", None)
         text = ins.to_quil_or_debug()
         if kind == "Label":
             labels[inner.target.to_quil_or_debug().lstrip("@")] = len(raw)
+            continue
+        if kind == "Pragma":
+            pragmas.append(Pragma(inner.name, tuple(a.to_quil() for a in inner.arguments), inner.data, text))
             continue
         if kind in IGNORED:
             continue
@@ -204,7 +217,7 @@ def parse_program(source: str) -> ParsedProgram:
     ops: list = []
     measured: set[int] = set()
     readout_names: set[str] = set()
-    out = ParsedProgram(source, qubits, ops, regions, {}, {}, labels=labels)
+    out = ParsedProgram(source, qubits, ops, regions, {}, {}, labels=labels, pragmas=pragmas)
     for kind, payload, text, qs in raw:
         dq = tuple(dense[q] for q in qs)
         if kind == "gate":

@@ -1,11 +1,60 @@
-"""Start the qvm service for `openqcs serve` (being built)."""
+"""Start the QVM service for ``openqcs serve``: its own granian process on ``qvm_port``."""
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
 
 from openqcs.config import Settings
 
+log = logging.getLogger("openqcs.qvm")
+READY_SECONDS = 20.0
+
 
 def start(settings: Settings) -> Callable[[], None] | None:
-    return None
+    if not settings.qvm_port:
+        return None
+    process = subprocess.Popen([sys.executable, "-m", "openqcs.forest.qvm.launch", "--host", settings.host,
+                                "--port", str(settings.qvm_port), "--parent", str(os.getpid())])
+    # pyquil asks the QVM for its version while building every QVM-backed computer: be up first.
+    if not _wait_listening(settings.host, settings.qvm_port, process):
+        log.error("the QVM did not start listening on %s:%s", settings.host, settings.qvm_port)
+    else:
+        log.info("QVM at %s", settings.qvm_url, extra={"qvm_url": settings.qvm_url})
+    stopping = threading.Event()
+
+    def watch() -> None:
+        code = process.wait()
+        if not stopping.is_set():
+            log.error("the QVM on port %s exited with %s", settings.qvm_port, code)
+
+    threading.Thread(target=watch, name="qvm-watch", daemon=True).start()
+
+    def stop() -> None:
+        stopping.set()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+    return stop
+
+
+def _wait_listening(host: str, port: int, process: subprocess.Popen) -> bool:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False

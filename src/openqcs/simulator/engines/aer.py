@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from openqcs.simulator.engine import EngineResult, empty_readout
-from openqcs.simulator.noise import Depolarizing, NoiseSpec, Thermal, pauli_twirl
+from openqcs.simulator.noise import Depolarizing, Kraus, NoiseSpec, Pauli, Thermal, pauli_twirl
 from openqcs.simulator.program import GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
 
 DENSITY_MATRIX_MAX_QUBITS = 10
@@ -34,6 +34,14 @@ def _append_sampled(qc, ch, rng) -> None:
                 if gate:
                     getattr(qc, gate)(q)
         return
+    if isinstance(ch, Pauli):
+        r = rng.random()
+        for gate, p in (("x", ch.px), ("y", ch.py), ("z", ch.pz)):
+            if r < p:
+                getattr(qc, gate)(ch.qubit)
+                return
+            r -= p
+        return
     px, pz = pauli_twirl(ch)
     r = rng.random()
     if r < 2 * px:
@@ -50,11 +58,14 @@ class AerEngine:
         from qiskit import QuantumCircuit
         from qiskit.circuit.library import UnitaryGate
         from qiskit_aer import AerSimulator
-        from qiskit_aer.noise import NoiseModel, ReadoutError, depolarizing_error, pauli_error, thermal_relaxation_error
+        from qiskit_aer.noise import (
+            NoiseModel, ReadoutError, depolarizing_error, kraus_error, pauli_error, thermal_relaxation_error,
+        )
 
         self._qc, self._unitary, self._sim = QuantumCircuit, UnitaryGate, AerSimulator
         self._noise_model, self._readout_error = NoiseModel, ReadoutError
         self._depol, self._thermal, self._pauli = depolarizing_error, thermal_relaxation_error, pauli_error
+        self._kraus = kraus_error
         self._errors: dict = {}
         self._reference = None
 
@@ -68,7 +79,9 @@ class AerEngine:
             return self._reference.run(program, memory, shots, noise, seed)
         readout = empty_readout(program, shots)
         n = len(program.qubits)
-        if noise is not None and program.sampleable and n > DENSITY_MATRIX_MAX_QUBITS:
+        # Kraus maps cannot be drawn as Pauli realizations: they keep to trajectories.
+        if noise is not None and program.sampleable and n > DENSITY_MATRIX_MAX_QUBITS \
+                and not getattr(noise, "has_kraus", False):
             per_shot = 2**n * max(1, len(program.ops))
             if shots * per_shot > TRAJECTORY_BUDGET:
                 count = int(min(MAX_REALIZATIONS, max(MIN_REALIZATIONS, TRAJECTORY_BUDGET // per_shot)))
@@ -83,6 +96,19 @@ class AerEngine:
             method = "statevector"  # aer samples once when it can, else runs trajectories
         result = self._simulate([circuit], method, shots, program, noise, seed)
         return self._decode(result, clbits, shots, readout, memory, None)
+
+    def final_state(self, program: ParsedProgram, memory: Memory, noise, seed: int | None) -> np.ndarray:
+        """The state after one run (noise and measurements drawn once), amplitude index bit k =
+        dense qubit k. Programs with classical control need the reference interpreter."""
+        circuit, _ = self.circuit(program, memory, noise)
+        circuit.save_statevector()
+        options = {"max_parallel_threads": 1}
+        if seed is not None:
+            options["seed_simulator"] = int(seed) % (2**63)
+        result = self._sim(method="statevector", **options).run(circuit, shots=1).result()
+        if not result.success:
+            raise RuntimeError(f"simulation failed: {result.status}")
+        return np.asarray(result.get_statevector(), dtype=complex)
 
     def _run_realizations(self, program, memory, shots, noise, seed, count, readout) -> EngineResult:
         """Too wide for a density matrix and too costly for one trajectory per shot: draw
@@ -152,7 +178,11 @@ class AerEngine:
                     pending[q] = matrix @ pending[q] if q in pending else matrix
                     continue
                 flush(op.qubits)
-                qc.append(unitary(matrix, check_input=False), list(reversed(op.qubits)))
+                kraus = noise.gate_kraus(op.name, op.qubits) if noise is not None else None
+                if kraus is not None:  # the Kraus map stands for the gate itself
+                    self._append_channel(qc, kraus)
+                else:
+                    qc.append(unitary(matrix, check_input=False), list(reversed(op.qubits)))
                 if noise is not None:
                     for ch in noise.gate_channels(op.name, op.qubits, op.virtual):
                         if sampler is None:
@@ -161,6 +191,11 @@ class AerEngine:
                             _append_sampled(qc, ch, sampler)
             elif isinstance(op, MeasureOp):
                 flush((op.qubit,))
+                for ch in noise.measure_channels(op.qubit) if noise is not None else ():
+                    if sampler is None:
+                        self._append_channel(qc, ch)
+                    else:
+                        _append_sampled(qc, ch, sampler)
                 qc.measure(op.qubit, refs.get(op.ref, scratch) if op.ref else scratch)
             elif isinstance(op, ResetOp):
                 flush(op.qubits)
@@ -176,6 +211,14 @@ class AerEngine:
             qc.append(self._error(("depol", ch.param, len(ch.qubits))), list(reversed(ch.qubits)))
         elif isinstance(ch, Thermal):
             qc.append(self._error(("thermal", ch.t1, ch.t2, ch.time)), [ch.qubit])
+        elif isinstance(ch, Pauli):
+            qc.append(self._error(("pauli", ch.px, ch.py, ch.pz)), [ch.qubit])
+        elif isinstance(ch, Kraus):
+            err = self._errors.get(("kraus", ch.key))
+            if err is None:
+                # qiskit's first qubit is the least significant: reversed operands keep Quil's order.
+                err = self._errors[("kraus", ch.key)] = self._kraus(list(ch.ops))
+            qc.append(err, list(reversed(ch.qubits)))
 
     def _error(self, key):
         err = self._errors.get(key)
@@ -184,6 +227,10 @@ class AerEngine:
                 err = self._depol(key[1], key[2])
             elif key[0] == "thermal":
                 err = self._thermal(key[1], key[2], key[3])
+            elif key[0] == "pauli":
+                _, px, py, pz = key
+                terms = [(name, p) for name, p in (("X", px), ("Y", py), ("Z", pz), ("I", 1 - px - py - pz)) if p > 0]
+                err = self._pauli(terms)
             else:
                 err = self._pauli([("X", key[1]), ("I", 1 - key[1])])
             if len(self._errors) > 10_000:
@@ -192,10 +239,13 @@ class AerEngine:
         return err
 
     def _readout_model(self, program: ParsedProgram, noise: NoiseSpec | None):
-        if noise is None or not any(noise.readout_flip):
+        if noise is None:
+            return None
+        errors = [noise.readout_error(q) for q in range(len(program.qubits))]
+        if not any(p10 or p01 for p10, p01 in errors):
             return None
         model = self._noise_model()
-        for q, p in enumerate(noise.readout_flip):
-            if p > 0:
-                model.add_readout_error(self._readout_error([[1 - p, p], [p, 1 - p]]), [q])
+        for q, (p10, p01) in enumerate(errors):
+            if p10 or p01:  # rows: the qubit's state; columns: the recorded bit
+                model.add_readout_error(self._readout_error([[1 - p10, p10], [p01, 1 - p01]]), [q])
         return model

@@ -10,7 +10,7 @@ import numpy as np
 
 from openqcs.errors import InvalidArgument
 from openqcs.simulator.engine import EngineResult, empty_readout
-from openqcs.simulator.noise import Depolarizing, NoiseSpec, Thermal, thermal_kraus_params
+from openqcs.simulator.noise import Depolarizing, Kraus, NoiseSpec, Pauli, Thermal, thermal_kraus_params
 from openqcs.simulator.program import (
     ClassicalOp, GateOp, HaltOp, JumpOp, Memory, MeasureOp, ParsedProgram, ResetOp,
 )
@@ -76,47 +76,61 @@ class ReferenceEngine:
         kraus_cache: dict[Thermal, list[np.ndarray]] = {}
         last = memory
         for shot in range(shots):
-            mem = {k: v.copy() for k, v in memory.items()}
-            state = np.zeros((2,) * n, dtype=complex)
-            state[(0,) * n] = 1
-            pc, steps, ops = 0, 0, program.ops
-            while pc < len(ops):
-                steps += 1
-                if steps > MAX_STEPS:
-                    raise InvalidArgument(f"the program did not halt within {MAX_STEPS} instructions per shot")
-                op = ops[pc]
-                pc += 1
-                if isinstance(op, GateOp):
-                    state = apply(state, program.gate_matrix(op, mem), op.qubits)
-                    if noise is not None:
-                        for ch in noise.gate_channels(op.name, op.qubits, op.virtual):
-                            state = self._channel(state, ch, rng, kraus_cache)
-                elif isinstance(op, MeasureOp):
-                    state, bit = _measure(state, op.qubit, rng)
-                    if noise is not None and rng.random() < noise.readout_flip[op.qubit]:
-                        bit ^= 1
-                    if op.ref is not None:
-                        mem[op.ref[0]][op.ref[1]] = bit
-                elif isinstance(op, ResetOp):
-                    for q in op.qubits:
-                        state, bit = _measure(state, q, rng)
-                        fail = noise is not None and rng.random() < noise.reset_fail[q]
-                        if bit != int(fail):
-                            state = apply(state, _X, (q,))
-                elif isinstance(op, JumpOp):
-                    if op.cond is None or (mem[op.cond[0]][op.cond[1]] != 0) == op.when:
-                        pc = op.target
-                elif isinstance(op, ClassicalOp):
-                    try:
-                        op.apply(mem)
-                    except ExpressionError as exc:
-                        raise program.error(op.text, str(exc)) from None
-                elif isinstance(op, HaltOp):
-                    break
+            _, mem = self.trajectory(program, memory, noise, rng, kraus_cache)
             for name in readout:
                 readout[name][shot] = mem[name]
             last = mem
         return EngineResult(readout, last)
+
+    def trajectory(self, program: ParsedProgram, memory: Memory, noise, rng, kraus_cache=None):
+        """One run of the program: (final state, axis i = dense qubit i; memory after it)."""
+        kraus_cache = {} if kraus_cache is None else kraus_cache
+        n = len(program.qubits)
+        mem = {k: v.copy() for k, v in memory.items()}
+        state = np.zeros((2,) * n, dtype=complex)
+        state[(0,) * n] = 1
+        pc, steps, ops = 0, 0, program.ops
+        while pc < len(ops):
+            steps += 1
+            if steps > MAX_STEPS:
+                raise InvalidArgument(f"the program did not halt within {MAX_STEPS} instructions per shot")
+            op = ops[pc]
+            pc += 1
+            if isinstance(op, GateOp):
+                kraus = noise.gate_kraus(op.name, op.qubits) if noise is not None else None
+                if kraus is not None:  # the Kraus map stands for the gate itself
+                    state = self._channel(state, kraus, rng, kraus_cache)
+                else:
+                    state = apply(state, program.gate_matrix(op, mem), op.qubits)
+                if noise is not None:
+                    for ch in noise.gate_channels(op.name, op.qubits, op.virtual):
+                        state = self._channel(state, ch, rng, kraus_cache)
+            elif isinstance(op, MeasureOp):
+                if noise is not None:
+                    for ch in noise.measure_channels(op.qubit):
+                        state = self._channel(state, ch, rng, kraus_cache)
+                state, bit = _measure(state, op.qubit, rng)
+                if noise is not None and rng.random() < noise.readout_error(op.qubit)[bit]:
+                    bit ^= 1
+                if op.ref is not None:
+                    mem[op.ref[0]][op.ref[1]] = bit
+            elif isinstance(op, ResetOp):
+                for q in op.qubits:
+                    state, bit = _measure(state, q, rng)
+                    fail = noise is not None and rng.random() < noise.reset_fail[q]
+                    if bit != int(fail):
+                        state = apply(state, _X, (q,))
+            elif isinstance(op, JumpOp):
+                if op.cond is None or (mem[op.cond[0]][op.cond[1]] != 0) == op.when:
+                    pc = op.target
+            elif isinstance(op, ClassicalOp):
+                try:
+                    op.apply(mem)
+                except ExpressionError as exc:
+                    raise program.error(op.text, str(exc)) from None
+            elif isinstance(op, HaltOp):
+                break
+        return state, mem
 
     def _channel(self, state, ch, rng, cache):
         if isinstance(ch, Depolarizing):
@@ -124,12 +138,23 @@ class ReferenceEngine:
                 for q in ch.qubits:
                     state = apply(state, _PAULIS[rng.integers(4)], (q,))
             return state
-        ops = cache.get(ch)
-        if ops is None:
-            ops = cache[ch] = _thermal_kraus(ch)
+        if isinstance(ch, Pauli):
+            r = rng.random()
+            for pauli, p in zip(_PAULIS[1:], (ch.px, ch.py, ch.pz)):
+                if r < p:
+                    return apply(state, pauli, (ch.qubit,))
+                r -= p
+            return state
+        if isinstance(ch, Kraus):
+            ops, qubits = ch.ops, ch.qubits
+        else:
+            ops = cache.get(ch)
+            if ops is None:
+                ops = cache[ch] = _thermal_kraus(ch)
+            qubits = (ch.qubit,)
         r, acc = rng.random(), 0.0
         for k in ops:
-            cand = apply(state, k, (ch.qubit,))
+            cand = apply(state, k, qubits)
             p = float(np.vdot(cand, cand).real)
             acc += p
             if r < acc or k is ops[-1]:
