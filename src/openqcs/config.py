@@ -64,6 +64,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # jobs), and how long a worker's hold on a job lasts without a heartbeat before it is retried.
     execution_workers: int = 1
     job_lease_seconds: int = 30
+    # Longest simulation of one job (admission refuses jobs that certainly take longer; a running
+    # job past it is stopped), and a seed that makes runs reproducible (empty: random).
+    job_time_limit_seconds: float = 300.0
+    simulation_seed: str = ""
     # The local Forest tools (0: off): a quilc-compatible compiler (rpcq) and a QVM-compatible
     # simulator (HTTP), on pyquil's default ports so its defaults reach them.
     quilc_port: int = 5555

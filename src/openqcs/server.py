@@ -101,7 +101,8 @@ def run(settings: Settings, *, migrate: bool = True) -> None:
 
         upgrade(settings.db_url)
     os.environ.update(settings_env(settings))
-    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Multiprocess metrics even with one HTTP worker: the services process (gRPC, jobs) writes them too.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="openqcs-metrics-")
 
     spawn = multiprocessing.get_context("spawn")

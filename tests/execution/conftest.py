@@ -13,6 +13,7 @@ import pytest
 from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
 from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
 from openqcs.processors.service import import_isa
+from tests.support.factories import TestUser, make_user
 
 # The reference ISAs, as the processors domain ships them.
 ISA_DIR = Path(__file__).resolve().parents[2] / "src/openqcs/processors/data"
@@ -32,6 +33,34 @@ def add_processor(ctx, *, source: str = "Aspen-M-3", noiseless: bool = True, pub
             import_isa(session, doc, now=ctx.clock.now(), processor_id=processor_id, public=public,
                        noiseless=noiseless)
     return processor_id
+
+
+def fund(ctx, account_type: str, account_id: str, cents: int = 100_000) -> None:
+    """Credit an account (jobs are refused without it)."""
+    from openqcs.billing.service import credit
+    from openqcs.identity.accounts import Account
+
+    with ctx.db.session(write=True) as session:
+        credit(session, Account(account_id, account_type), cents, note="tests", at=ctx.clock.now())
+
+
+def funded_user(ctx, *, cents: int = 100_000, groups: tuple[str, ...] = (), **kwargs) -> TestUser:
+    """A user with credit on their own account and on each of their groups'."""
+    user = make_user(ctx, groups=groups, **kwargs)
+    fund(ctx, "user", user.idp_id, cents)
+    for name in groups:
+        fund(ctx, "group", name, cents)
+    return user
+
+
+@pytest.fixture
+def user(server) -> TestUser:
+    return funded_user(server.ctx)
+
+
+@pytest.fixture
+def other_user(server) -> TestUser:
+    return funded_user(server.ctx)
 
 
 def reserve(ctx, processor_id: str, account_type: str, account_id: str, *, minutes: int = 60):

@@ -11,8 +11,7 @@ import quil.program
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import services_controller_pb2 as sc
 from openqcs.execution.proto import services_translation_pb2 as st
-from tests.execution.conftest import BELL, Stubs, add_processor, reserve
-from tests.support.factories import make_user
+from tests.execution.conftest import BELL, Stubs, add_processor, funded_user, reserve
 
 SUCCESS = mc.ControllerJobExecutionResult.SUCCESS
 
@@ -90,9 +89,9 @@ def test_batch_execute_and_status(stubs, ideal):
         status = stubs.call("GetControllerJobStatus", sc.GetControllerJobStatusRequest(job_id=job_id))
         assert status.status == sc.GetControllerJobStatusResponse.SUCCEEDED
         assert status.estimated_job_completion_delay.now.seconds > 0
-    # Only queued jobs can be cancelled.
+    # Finished jobs cannot be cancelled.
     code, details = code_of(stubs.call, "CancelControllerJobs", sc.CancelControllerJobsRequest(job_ids=ids[:1]))
-    assert code == grpc.StatusCode.FAILED_PRECONDITION and "only queued jobs" in details
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "already succeeded" in details
 
 
 @pytest.mark.parametrize("program, expected", [
@@ -163,7 +162,7 @@ def test_forged_jobs_and_foreign_jobs_are_refused(server, stubs, other_user, ide
 
 def test_only_the_reservation_holder_may_execute(server, stubs, user):
     processor = add_processor(server.ctx)
-    holder = make_user(server.ctx, groups=("exec-team",))
+    holder = funded_user(server.ctx, groups=("exec-team",))
     end = reserve(server.ctx, processor, "group", "exec-team")
     translated = translate(stubs, processor, BELL, shots=5)  # translating is always allowed
     code, details = code_of(execute, stubs, processor, translated, {})

@@ -15,11 +15,10 @@ from openqcs.execution.models import ExecutionJob
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import services_controller_pb2 as sc
 from openqcs.execution.worker import Worker
-from tests.execution.conftest import BELL, Stubs, add_processor
+from tests.execution.conftest import BELL, Stubs, add_processor, funded_user
 from tests.execution.test_grpc import execute, results, translate
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.databases import database
-from tests.support.factories import make_user
 from tests.support.server import OPENQCS, live_server
 
 QUEUED = sc.GetControllerJobStatusResponse.QUEUED
@@ -59,7 +58,7 @@ def jobs(server, ids):
 @pytest.mark.clients
 def test_sdk_cancels_a_queued_job(queue_server, tmp_path):
     processor = add_processor(queue_server.ctx, processor_id="Queue-QPU")
-    user = make_user(queue_server.ctx)
+    user = funded_user(queue_server.ctx)
     env = write_qcs_config(tmp_path, api_url=queue_server.base_url, grpc_url=queue_server.settings.grpc_url,
                            issuer=queue_server.settings.issuer, access_token=user.token)
     out = run_client("sdk", f"""
@@ -99,7 +98,7 @@ def test_workers_share_the_queue_and_retry_a_dead_workers_job(queue_server):
     from openqcs.billing.models import LedgerEntry
 
     processor = add_processor(queue_server.ctx, processor_id="Queue-QPU")
-    user = make_user(queue_server.ctx)
+    user = funded_user(queue_server.ctx)
     stubs = Stubs(queue_server, user.token)
     try:
         translated = translate(stubs, processor, BELL, shots=20)
@@ -130,7 +129,7 @@ def test_workers_share_the_queue_and_retry_a_dead_workers_job(queue_server):
 
 def test_a_job_whose_workers_keep_dying_fails_with_a_message(queue_server):
     processor = add_processor(queue_server.ctx, processor_id="Queue-QPU")
-    user = make_user(queue_server.ctx)
+    user = funded_user(queue_server.ctx)
     stubs = Stubs(queue_server, user.token)
     try:
         [job_id] = execute(stubs, processor, translate(stubs, processor, BELL, shots=5), {})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,15 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openqcs.errors import Conflict, InvalidArgument
-from openqcs.execution import results
+from openqcs.execution import admission, notify, results
 from openqcs.execution.jobs import job_key, open_job
 from openqcs.execution.models import CANCELLED, FINISHED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
 from openqcs.execution.service import billed_account, get_job, processor_isa, resolve_target
 from openqcs.identity.principal import Principal
 
 MAX_CONFIGURATIONS = 1000
-# Set when a job is queued, so an in-process worker starts at once instead of at its next poll.
-JOB_QUEUED = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -40,8 +37,13 @@ def new_job_id() -> str:
     return f"job-{time.time_ns():016x}{secrets.token_hex(6)}"
 
 
-def submit(session: Session, viewer: Principal, sub: Submission, now: datetime) -> list[str]:
-    """Queue one job per memory map (one for none); returns their ids in order."""
+def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, *,
+           time_limit: float = 0.0) -> list[str]:
+    """Queue one job per memory map (one for none); returns their ids in order.
+
+    Refused before queueing: a job that cannot finish within ``time_limit`` seconds
+    (InvalidArgument), and an account whose credit does not cover the jobs (PaymentRequired).
+    """
     from openqcs.simulator.simulate import check_program
 
     if not sub.data:
@@ -49,7 +51,7 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime) 
     job = open_job(sub.data, sub.key_id, sub.nonce, job_key(session))
     processor_id = resolve_target(session, viewer, job.processor_id, now, processor_id=sub.processor_id,
                                   endpoint_id=sub.endpoint_id)
-    isa, _ = processor_isa(session, processor_id, viewer)
+    isa, noiseless = processor_isa(session, processor_id, viewer)
     account = billed_account(session, viewer, processor_id, now)
     maps = sub.memory_maps or [{}]
     if len(maps) > MAX_CONFIGURATIONS:
@@ -58,6 +60,9 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime) 
     info = check_program(job.program, isa)
     for index, memory in enumerate(maps):
         check_memory(memory, info, index)
+    cost = admission.estimate(job.program, isa, job.shots, noiseless)
+    admission.check_time(cost, time_limit)
+    admission.check_credit(session, account, processor_id, cost, len(maps))
     readout = msgspec.json.encode(job.readout).decode()
     ids = []
     for memory in maps:
@@ -69,12 +74,13 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime) 
         session.add(row)
         ids.append(row.id)
     session.flush()
+    notify.publish_queued(session)
     return ids
 
 
 def notify_queued() -> None:
     """Wake this process's workers; call after the jobs' transaction committed, or they may not see them."""
-    JOB_QUEUED.set()
+    notify.queued()
 
 
 def check_memory(memory: dict[str, list[float]], info, index: int) -> None:
@@ -100,22 +106,33 @@ def finished_result(session: Session, viewer: Principal, job_id: str) -> bytes |
     return job.result if job.status in FINISHED else None
 
 
-def cancel(session: Session, viewer: Principal, job_ids: list[str], now: datetime) -> None:
-    """Cancel queued jobs (all or none); Conflict names the first that already started."""
+def cancel(session: Session, viewer: Principal, job_ids: list[str], now: datetime) -> list[str]:
+    """Cancel queued and running jobs (all or none); Conflict names the first that already ended.
+
+    A running job's worker sees it cancelled and stops its simulation process. Returns the ids
+    newly cancelled: call ``notify.finished`` with them after the commit.
+    """
     if not job_ids:
         raise InvalidArgument("job_ids is empty; name the jobs to cancel")
+    changed = []
     for job_id in job_ids:
         job = get_job(session, viewer, job_id, for_update=True)
         if job.status == CANCELLED:
             continue
-        if job.status != QUEUED:
-            state = "running" if job.status == RUNNING else f"already {job.status}"
-            raise Conflict(f"job '{job_id}' is {state}; only queued jobs can be cancelled")
-        job.status = CANCELLED
-        job.status_message = "cancelled by the user"
-        job.finished_time = now
-        job.result = results.cancelled()
-        job.lease_until = None
+        if job.status not in (QUEUED, RUNNING):
+            raise Conflict(f"job '{job_id}' already {job.status}; only queued or running jobs can be cancelled")
+        cancel_job(job, now, "cancelled by the user" + (" while it ran" if job.status == RUNNING else ""))
+        changed.append(job_id)
+    notify.publish_finished(session, changed)
+    return changed
+
+
+def cancel_job(job: ExecutionJob, now: datetime, message: str) -> None:
+    job.status = CANCELLED
+    job.status_message = message
+    job.finished_time = now
+    job.result = results.cancelled(message)
+    job.lease_until = None
 
 
 @dataclass(frozen=True)

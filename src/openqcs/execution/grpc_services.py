@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +21,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from openqcs import errors
 from openqcs.context import AppContext
-from openqcs.execution import controller, translation
+from openqcs.execution import controller, metrics, notify, translation
 from openqcs.execution.auth import principal_from_metadata
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import models_translation_pb2 as mt
@@ -34,6 +36,9 @@ log = logging.getLogger("openqcs.execution.grpc")
 
 # Results must reach the client before its own timeout (30 s by default in the SDKs).
 RESULTS_WAIT_SECONDS = 25.0
+# A results call re-reads the job this often even without a wake-up (a lost notification).
+RESULTS_RECHECK_SECONDS = 1.0
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 STATUS_CODES = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
@@ -55,20 +60,49 @@ def grpc_status(exc: errors.OpenQCSError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
+def _request_id(context: grpc.aio.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == "x-request-id":
+            text = value.decode() if isinstance(value, bytes) else value
+            if _SAFE_ID.match(text):
+                return text
+    return uuid.uuid4().hex
+
+
 def rpc(method: Callable) -> Callable:
-    """Abort with the mapped status on domain errors; never leak internals."""
+    """Abort with the mapped status on domain errors, never leaking internals; one log line and
+    metric per call, with a request id (the caller's ``x-request-id``, else a new one) echoed back."""
+    name = method.__name__
 
     @functools.wraps(method)
     async def wrapper(self, request, context: grpc.aio.ServicerContext):
+        started = time.perf_counter()
+        request_id = _request_id(context)
+        code, message = grpc.StatusCode.OK, ""
+        context.set_trailing_metadata((("x-request-id", request_id),))
         try:
             return await method(self, request, context)
         except errors.OpenQCSError as exc:
-            await context.abort(grpc_status(exc), exc.message)
-        except (grpc.aio.AbortError, asyncio.CancelledError):
+            code, message = grpc_status(exc), exc.message
+            await context.abort(code, exc.message)
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        except grpc.aio.AbortError:
             raise
         except Exception:
-            log.exception("gRPC call failed", extra={"method": method.__name__})
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error; the server log has the details")
+            code = grpc.StatusCode.INTERNAL
+            log.exception("gRPC call failed", extra={"method": name, "request_id": request_id})
+            await context.abort(code, "internal error; the server log has the details")
+        finally:
+            elapsed = time.perf_counter() - started
+            metrics.GRPC_CALLS.labels(name, code.name).inc()
+            metrics.GRPC_LATENCY.labels(name).observe(elapsed)
+            fields = {"method": name, "status": code.name, "duration_ms": round(elapsed * 1000, 2),
+                      "request_id": request_id}
+            if message:
+                fields["detail"] = message
+            log.info("%s %s", name, code.name, extra=fields)
 
     return wrapper
 
@@ -94,7 +128,8 @@ class TranslationService(_Base, st_grpc.TranslationServicer):
         principal = await self.caller(context)
         shots = request.num_shots_value if request.HasField("num_shots_value") else None
         out = await self.in_session(translation.translate, principal, request.quantum_processor_id,
-                                    request.quil_program, shots, write=True)
+                                    request.quil_program, shots,
+                                    time_limit=self.ctx.settings.job_time_limit_seconds)
         return st.TranslateQuilToEncryptedControllerJobResponse(
             job=mc.EncryptedControllerJob(job=out.job, encryption=mc.JobEncryption(key_id=out.key_id,
                                                                                    nonce=out.nonce)),
@@ -123,7 +158,8 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
 
     def _submit_all(self, session, principal, submissions):
         now = self.ctx.clock.now()
-        return [controller.submit(session, principal, sub, now) for sub in submissions]
+        limit = self.ctx.settings.job_time_limit_seconds
+        return [controller.submit(session, principal, sub, now, time_limit=limit) for sub in submissions]
 
     @rpc
     async def ExecuteControllerJob(self, request, context):
@@ -146,22 +182,33 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
     @rpc
     async def GetControllerJobResults(self, request, context):
         principal = await self.caller(context)
+        job_id = request.job_execution_id
         deadline = time.monotonic() + RESULTS_WAIT_SECONDS
-        pause = 0.005  # short jobs finish in milliseconds; back off for long ones
         while True:
-            result = await self.in_session(controller.finished_result, principal, request.job_execution_id)
-            if result is not None:
-                return sc.GetControllerJobResultsResponse(result=mc.ControllerJobExecutionResult.FromString(result))
-            if time.monotonic() >= deadline:
-                raise errors.Unavailable(f"job '{request.job_execution_id}' has not finished yet; "
-                                         "ask for its results again", retry_after=5)
-            await asyncio.sleep(pause)
-            pause = min(pause * 1.3, 0.2)
+            # Watch before reading, so a job that finishes in between still wakes us.
+            finished, unwatch = notify.async_event(job_id)
+            try:
+                result = await self.in_session(controller.finished_result, principal, job_id)
+                if result is not None:
+                    return sc.GetControllerJobResultsResponse(
+                        result=mc.ControllerJobExecutionResult.FromString(result))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise errors.Unavailable(f"job '{job_id}' has not finished yet; ask for its results again",
+                                             retry_after=5)
+                try:
+                    await asyncio.wait_for(finished.wait(), min(left, RESULTS_RECHECK_SECONDS))
+                except TimeoutError:
+                    pass
+            finally:
+                unwatch()
 
     @rpc
     async def CancelControllerJobs(self, request, context):
         principal = await self.caller(context)
-        await self.in_session(controller.cancel, principal, list(request.job_ids), self.ctx.clock.now(), write=True)
+        cancelled = await self.in_session(controller.cancel, principal, list(request.job_ids), self.ctx.clock.now(),
+                                          write=True)
+        notify.finished(cancelled)
         return sc.CancelControllerJobsResponse()
 
     @rpc

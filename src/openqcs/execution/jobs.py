@@ -30,10 +30,19 @@ class JobDescription(msgspec.Struct, frozen=True):
     readout: dict[str, int]
 
 
+_KEYS: dict[str, bytes] = {}
+
+
 def job_key(session: Session) -> bytes:
+    """The server's job-sealing key; kept in memory after its first read (it never changes), so
+    translation reads it once and never writes (``server.start`` creates it at start-up)."""
     from openqcs.core.service import server_secret
 
-    return server_secret(session, SECRET_NAME)
+    database = str(session.get_bind().url)
+    key = _KEYS.get(database)
+    if key is None:
+        key = _KEYS[database] = server_secret(session, SECRET_NAME)
+    return key
 
 
 def seal(job: JobDescription, key: bytes) -> tuple[bytes, str, bytes]:

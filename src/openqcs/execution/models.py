@@ -11,6 +11,7 @@ from openqcs.db.base import Base, UTCDateTime
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
 FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+STATUSES = (QUEUED, RUNNING, *FINISHED)
 
 
 class ExecutionJob(Base):
@@ -21,7 +22,9 @@ class ExecutionJob(Base):
     """
 
     __tablename__ = "execution_jobs"
-    __table_args__ = (Index("ix_execution_jobs_status_created", "status", "created_time"),)
+    __table_args__ = (Index("ix_execution_jobs_status_created", "status", "created_time"),
+                      # The fair claim order asks when each account was last served.
+                      Index("ix_execution_jobs_account_started", "account_type", "account_id", "started_time"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     processor_id: Mapped[str] = mapped_column(ForeignKey("quantum_processors.id", ondelete="CASCADE"), index=True)

@@ -42,8 +42,8 @@ def service_failure(message: str) -> bytes:
     return failure(Result.SERVICE_FAILURE, message)
 
 
-def cancelled() -> bytes:
-    return failure(Result.USER_CANCELLATION, "the job was cancelled before it ran")
+def cancelled(message: str = "the job was cancelled before it ran") -> bytes:
+    return failure(Result.USER_CANCELLATION, message)
 
 
 def memory_from_values(values: Mapping[str, pb.DataValue]) -> dict[str, list[float]]:

@@ -15,7 +15,9 @@ from openqcs.domains import load_models
 from openqcs.execution.grpc_services import ControllerService, TranslationService
 from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
 from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
-from openqcs.execution.worker import start_workers, stop_workers
+from openqcs.execution.jobs import job_key
+from openqcs.execution.notify import Listener
+from openqcs.execution.worker import Workers
 
 log = logging.getLogger("openqcs.execution.server")
 
@@ -75,9 +77,19 @@ def start_grpc(ctx: AppContext) -> Callable[[], None]:
     return stop
 
 
-def worker_count(ctx: AppContext) -> int:
-    count = max(0, ctx.settings.execution_workers)
-    return min(count, 1) if ctx.db.is_sqlite else count
+def start_execution(ctx: AppContext, workers: int) -> Callable[[], None]:
+    """Job workers (simulation processes) and, on PostgreSQL, the job notification listener."""
+    with ctx.db.session(write=True) as session:
+        job_key(session)  # created once here, so translation only ever reads it
+    listener = None if ctx.db.is_sqlite else Listener(ctx.settings.db_url).start()
+    pool = Workers(ctx, max(0, workers)).start()
+
+    def stop() -> None:
+        pool.stop()
+        if listener is not None:
+            listener.stop()
+
+    return stop
 
 
 def start(ctx: AppContext) -> Callable[[], None] | None:
@@ -86,11 +98,11 @@ def start(ctx: AppContext) -> Callable[[], None] | None:
     # This process may not have imported every domain's tables yet; flushing a job needs the
     # tables its foreign keys point at (quantum_processors, users) in the metadata.
     load_models()
+    stop_execution = start_execution(ctx, ctx.settings.execution_workers)
     stop_grpc = start_grpc(ctx)
-    workers, threads = start_workers(ctx, worker_count(ctx))
 
     def stop() -> None:
-        stop_workers(workers, threads)
+        stop_execution()
         stop_grpc()
 
     return stop

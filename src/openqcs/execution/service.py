@@ -48,6 +48,18 @@ def processor_isa(session: Session, processor_id: str, viewer: Principal | None)
     return isa, bool(processor.noiseless)
 
 
+def isa_version(session: Session, processor_id: str) -> tuple[int, bool]:
+    """The id of the processor's latest ISA version and its noiseless flag (workers run jobs by it)."""
+    from openqcs.processors.models import IsaVersion, Processor
+
+    row = session.execute(select(IsaVersion.id, Processor.noiseless).join(Processor, Processor.id == IsaVersion.processor_id)
+                          .where(IsaVersion.processor_id == processor_id)
+                          .order_by(IsaVersion.version.desc()).limit(1)).first()
+    if row is None:
+        raise NotFound(f"quantum processor '{processor_id}' has no instruction set architecture any more")
+    return int(row[0]), bool(row[1])
+
+
 def endpoint_processors(session: Session, endpoint_id: str, viewer: Principal, now: datetime) -> list[str]:
     """The processors an endpoint serves, as the endpoints domain shows it to ``viewer`` (NotFound otherwise)."""
     try:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openqcs.errors import InvalidArgument
+from openqcs.execution import admission
 from openqcs.execution.jobs import JobDescription, job_key, readout_mappings, seal
 from openqcs.execution.service import processor_isa
 from openqcs.identity.principal import Principal
@@ -24,8 +25,10 @@ class Translated:
     readout_mappings: dict[str, str]
 
 
-def translate(session: Session, viewer: Principal, processor_id: str, quil: str, shots: int | None) -> Translated:
-    """Check ``quil`` on the processor (InvalidArgument saying where it is wrong) and seal the job."""
+def translate(session: Session, viewer: Principal, processor_id: str, quil: str, shots: int | None, *,
+              time_limit: float = 0.0) -> Translated:
+    """Check ``quil`` on the processor (InvalidArgument saying where it is wrong, or that it cannot
+    finish within ``time_limit`` seconds) and seal the job. Reads only: no write lock."""
     from openqcs.simulator.simulate import check_program
 
     shots = 1 if shots is None else shots
@@ -35,8 +38,9 @@ def translate(session: Session, viewer: Principal, processor_id: str, quil: str,
         raise InvalidArgument("quil_program is empty")
     if len(quil) > MAX_PROGRAM_CHARS:
         raise InvalidArgument(f"quil_program is longer than {MAX_PROGRAM_CHARS} characters")
-    isa, _ = processor_isa(session, processor_id, viewer)
+    isa, noiseless = processor_isa(session, processor_id, viewer)
     info = check_program(quil, isa)
+    admission.check_time(admission.estimate(quil, isa, shots, noiseless), time_limit)
     readout = {name: int(size) for name, size in info.readout.items()}
     job = JobDescription(processor_id=processor_id, program=quil, shots=shots, readout=readout)
     data, key_id, nonce = seal(job, job_key(session))

@@ -1,145 +1,168 @@
-"""Job workers: take queued jobs from the database, simulate them, store results, bill usage.
+"""Job workers: one thread per simulation process takes a job from the queue, has the process
+simulate it, and stores the result.
 
-Several workers (threads of ``openqcs serve`` and ``openqcs worker`` processes) share the queue:
-on PostgreSQL each claim is ``SELECT … FOR UPDATE SKIP LOCKED``; on SQLite claims serialize on
-the write lock. A worker renews its lease while it runs a job, so a job whose lease ran out was
-held by a dead worker and is taken again (up to MAX_ATTEMPTS times).
+The thread only waits: the simulation runs in a worker process (``pool.py``), so the serving
+process's interpreter stays free for Translate, Execute and results. While it waits the thread
+renews the job's lease and watches for its cancellation; a cancelled job, or one past the
+per-job time limit, is stopped by stopping its process.
 """
 
 from __future__ import annotations
 
-import logging
+import hashlib
 import os
 import secrets
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import CancelledError, Future
 from datetime import timedelta
 
 import msgspec
-from sqlalchemy import and_, or_, select, update
 
 from openqcs.context import AppContext
 from openqcs.errors import OpenQCSError
-from openqcs.execution import results
-from openqcs.execution.controller import JOB_QUEUED
-from openqcs.execution.models import FAILED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
-from openqcs.identity.accounts import Account
+from openqcs.execution import metrics, notify, queue, results
+from openqcs.execution.models import FAILED, SUCCEEDED
+from openqcs.execution.pool import Outcome, SimulationPool, Task
+from openqcs.execution.queue import Claimed
 
-log = logging.getLogger("openqcs.execution.worker")
+log = metrics.log
+MAX_ATTEMPTS = queue.MAX_ATTEMPTS
 
-MAX_ATTEMPTS = 3
+
+def job_seed(setting: str, job: Claimed) -> int | None:
+    """A seed from OPENQCS_SIMULATION_SEED and the job's content (None: random), so the same
+    program and memory on a server seeded alike give the same bits."""
+    if not setting:
+        return None
+    content = msgspec.json.encode([setting, job.processor_id, job.program, job.shots, job.memory])
+    return int.from_bytes(hashlib.sha256(content).digest()[:8], "big")
 
 
-@dataclass(frozen=True)
-class Claimed:
-    id: str
-    processor_id: str
-    program: str
-    shots: int
-    memory: dict[str, list[float]]
+def time_limit_message(limit: float) -> str:
+    return (f"the job was stopped after {limit:g} s, the per-job time limit of this server "
+            "(OPENQCS_JOB_TIME_LIMIT_SECONDS); run fewer shots or qubits")
 
 
 class Worker:
-    def __init__(self, ctx: AppContext, *, name: str | None = None, poll_seconds: float = 0.25) -> None:
+    def __init__(self, ctx: AppContext, pool: SimulationPool | None = None, *, name: str | None = None,
+                 poll_seconds: float = 0.25) -> None:
         self.ctx = ctx
+        self.pool = pool
         self.id = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.poll_seconds = poll_seconds
         self.stopping = threading.Event()
         self.lease = timedelta(seconds=max(3, ctx.settings.job_lease_seconds))
-
-    # --- queue ------------------------------------------------------------------------------
-
-    def _takeable(self, now):
-        return or_(ExecutionJob.status == QUEUED, and_(ExecutionJob.status == RUNNING, ExecutionJob.lease_until < now))
+        self.limit = float(ctx.settings.job_time_limit_seconds) or None
 
     def claim(self) -> Claimed | None:
-        # Look before locking: an idle worker should not take SQLite's write lock at every poll.
+        return queue.claim(self.ctx, self.id, self.lease)
+
+    def store(self, job: Claimed, status: str, result: bytes, duration_us: int) -> None:
+        if not queue.store(self.ctx, job, self.id, status, result, duration_us):
+            log.warning("job taken over or cancelled; result dropped", extra={"job": job.id})
+
+    def _task(self, job: Claimed) -> Task:
+        from openqcs.execution.service import isa_version
+
         with self.ctx.db.session() as session:
-            if session.scalar(select(ExecutionJob.id).where(self._takeable(self.ctx.clock.now())).limit(1)) is None:
-                return None
-        with self.ctx.db.session(write=True) as session:
-            now = self.ctx.clock.now()
-            stmt = (select(ExecutionJob).where(self._takeable(now))
-                    .order_by(ExecutionJob.created_time, ExecutionJob.id).limit(1))
-            if not self.ctx.db.is_sqlite:
-                stmt = stmt.with_for_update(skip_locked=True)
-            job = session.scalar(stmt)
-            if job is None:
-                return None
-            if job.status == RUNNING and job.attempts >= MAX_ATTEMPTS:
-                log.warning("job abandoned", extra={"job": job.id, "attempts": job.attempts})
-                self._finish(job, FAILED, results.service_failure(
-                    f"the job's worker stopped {job.attempts} times while running it; submit it again"), now)
-                return self.claim()
-            job.status, job.worker_id = RUNNING, self.id
-            job.attempts += 1
-            job.lease_until = now + self.lease
-            job.started_time = now
-            return Claimed(job.id, job.processor_id, job.program, job.shots,
-                           msgspec.json.decode(job.memory.encode()))
-
-    def _finish(self, job: ExecutionJob, status: str, result: bytes, now, duration_us: int = 0) -> None:
-        job.status, job.result, job.finished_time = status, result, now
-        job.duration_us, job.lease_until = duration_us, None
-        if status != SUCCEEDED:
-            job.status_message = results.pb.ControllerJobExecutionResult.FromString(result).status_message
-
-    def _renew(self, job_id: str, done: threading.Event) -> None:
-        interval = self.lease.total_seconds() / 3
-        while not done.wait(interval):
-            try:
-                with self.ctx.db.session(write=True) as session:
-                    session.execute(update(ExecutionJob).where(
-                        ExecutionJob.id == job_id, ExecutionJob.worker_id == self.id, ExecutionJob.status == RUNNING,
-                    ).values(lease_until=self.ctx.clock.now() + self.lease))
-            except Exception:  # the next renewal may succeed; losing the lease only means a retry
-                log.exception("lease renewal failed", extra={"job": job_id})
-
-    # --- running ------------------------------------------------------------------------------
-
-    def simulate(self, job: Claimed) -> tuple[str, bytes, int]:
-        from openqcs.execution.service import processor_isa
-        from openqcs.simulator.simulate import run_program
-
-        try:
-            with self.ctx.db.session() as session:
-                isa, noiseless = processor_isa(session, job.processor_id, None)
-            out = run_program(job.program, isa, job.shots, job.memory, noiseless=noiseless, seed=None)
-        except OpenQCSError as exc:
-            return FAILED, results.user_failure(exc.message), 0
-        except Exception as exc:
-            log.exception("simulation failed", extra={"job": job.id})
-            return FAILED, results.service_failure(f"the simulator failed: {type(exc).__name__}"), 0
-        duration = int(round(out.duration_us))
-        return SUCCEEDED, results.success(out.readout, out.memory, duration), duration
+            version, noiseless = isa_version(session, job.processor_id)
+        return Task(job.id, job.program, version, job.shots, job.memory, noiseless,
+                    job_seed(self.ctx.settings.simulation_seed, job))
 
     def run_one(self) -> bool:
         """Take and run one job; False when the queue is empty."""
         job = self.claim()
         if job is None:
             return False
-        done = threading.Event()
-        renewer = threading.Thread(target=self._renew, args=(job.id, done), daemon=True)
-        renewer.start()
+        started = time.monotonic()
+        if job.created_time is not None:
+            metrics.JOB_WAIT.observe(max(0.0, (self.ctx.clock.now() - job.created_time).total_seconds()))
+        metrics.transition(job.id, "running", worker=self.id, attempt=job.attempts)
         try:
-            status, result, duration = self.simulate(job)
-        finally:
-            done.set()
-        self.store(job, status, result, duration)
+            task = self._task(job)
+        except OpenQCSError as exc:
+            self._end(job, FAILED, results.user_failure(exc.message), 0, started)
+            return True
+        future = self.pool.submit(task, self.limit)
+        outcome = self._wait(job, future)
+        if outcome is None:
+            return True  # cancelled or taken over: nothing of ours to store
+        status, result, duration = outcome
+        if status == "released":
+            state = queue.release(self.ctx, job, self.id, result.decode())
+            if state:
+                metrics.transition(job.id, state, reason="worker process stopped" + result.decode())
+            return True
+        self._end(job, status, result, duration, started)
         return True
 
-    def store(self, job: Claimed, status: str, result: bytes, duration_us: int) -> None:
-        with self.ctx.db.session(write=True) as session:
-            row = session.scalar(select(ExecutionJob).where(ExecutionJob.id == job.id).with_for_update())
-            if row is None or row.status != RUNNING or row.worker_id != self.id:
-                log.warning("job taken over by another worker; result dropped", extra={"job": job.id})
-                return
-            now = self.ctx.clock.now()
-            self._finish(row, status, result, now, duration_us)
-            if status == SUCCEEDED:
-                _record_usage(session, row, now)
+    def _end(self, job: Claimed, status: str, result: bytes, duration: int, started: float) -> None:
+        if queue.store(self.ctx, job, self.id, status, result, duration):
+            elapsed = time.monotonic() - started
+            metrics.JOB_SECONDS.observe(elapsed)
+            fields = {"duration_ms": round(elapsed * 1000, 2)}
+            if status != SUCCEEDED:
+                fields["message"] = results.pb.ControllerJobExecutionResult.FromString(result).status_message
+            metrics.transition(job.id, status, **fields)
+        else:
+            log.warning("job taken over or cancelled; result dropped", extra={"job": job.id})
+
+    def _wait(self, job: Claimed, future: Future) -> tuple[str, bytes, int] | None:
+        """Wait for the simulation, renewing the lease; stop it when the job is cancelled."""
+        woken = threading.Event()
+        future.add_done_callback(lambda _: woken.set())
+        unwatch = notify.watch(job.id, woken.set)  # a cancel in this process finishes the job
+        renew_every = self.lease.total_seconds() / 3
+        next_renew = next_check = time.monotonic()
+        try:
+            while not future.done():
+                woken.wait(0.5)
+                now = time.monotonic()
+                if future.done():
+                    break
+                # Cancelled here (woken) or by another process (seen at the next check): stop it.
+                if woken.is_set() or now >= next_check:
+                    next_check = now + 1.0
+                    mine = (queue.renew(self.ctx, job.id, self.id, self.lease) if now >= next_renew
+                            else queue.still_mine(self.ctx, job.id, self.id))
+                    if now >= next_renew:
+                        next_renew = now + renew_every
+                    if not mine:
+                        future.cancel()
+                        metrics.transition(job.id, "stopped", reason="cancelled or taken over")
+                        return None
+                    if woken.is_set() and not future.done():
+                        woken.clear()
+                        unwatch = notify.watch(job.id, woken.set)
+        finally:
+            unwatch()
+        return self._outcome(job, future)
+
+    def _outcome(self, job: Claimed, future: Future) -> tuple[str, bytes, int] | None:
+        from pebble import ProcessExpired
+
+        try:
+            out: Outcome = future.result()
+        except CancelledError:
+            return None
+        except TimeoutError:
+            return FAILED, results.user_failure(time_limit_message(self.limit or 0)), 0
+        except ProcessExpired as exc:
+            code = exc.exitcode
+            why = f" (killed by signal {-code})" if code and code < 0 else f" (exit code {code})"
+            log.warning("simulation process stopped", extra={"job": job.id, "exitcode": code})
+            return "released", why.encode(), 0
+        except OpenQCSError as exc:
+            return FAILED, results.user_failure(exc.message), 0
+        except MemoryError:
+            return FAILED, results.user_failure("the simulation ran out of memory; use fewer qubits"), 0
+        except Exception as exc:
+            log.error("simulation failed", extra={"job": job.id, "error": repr(exc)})
+            return FAILED, results.service_failure(f"the simulator failed: {type(exc).__name__}"), 0
+        metrics.SIMULATOR_SECONDS.inc(out.seconds)
+        return SUCCEEDED, results.success(out.readout, out.memory, out.duration_us), out.duration_us
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -149,41 +172,48 @@ class Worker:
             except Exception:
                 log.exception("worker loop failed; retrying")
                 self.stopping.wait(1.0)
-            JOB_QUEUED.wait(self.poll_seconds)
-            JOB_QUEUED.clear()
+            notify.JOB_QUEUED.wait(self.poll_seconds)
+            notify.JOB_QUEUED.clear()
 
     def stop(self) -> None:
         self.stopping.set()
-        JOB_QUEUED.set()
+        notify.JOB_QUEUED.set()
 
 
-def _record_usage(session, job: ExecutionJob, now) -> None:
-    try:
-        from openqcs.billing.service import record_usage
-    except ImportError:
-        return
-    account = Account(job.account_id, job.account_type)
-    try:
-        with session.begin_nested():
-            record_usage(session, account, "qpuJobCompletion", 1, reference=job.id, at=now,
-                         processor_id=job.processor_id)
-            record_usage(session, account, "qpuJobTime", int(job.duration_us), reference=job.id, at=now,
-                         processor_id=job.processor_id)
-    except Exception:  # the job ran; a billing fault must not lose its result
-        log.exception("usage not recorded", extra={"job": job.id})
+class Workers:
+    """``count`` worker threads over a pool of as many simulation processes (and, on PostgreSQL,
+    the listener that wakes them for jobs queued by other processes)."""
 
+    def __init__(self, ctx: AppContext, count: int) -> None:
+        self.pool = SimulationPool(count, ctx.settings.db_url) if count else None
+        self.workers = [Worker(ctx, self.pool) for _ in range(count)]
+        self.threads = [threading.Thread(target=w.run, name=f"openqcs-worker-{i}", daemon=True)
+                        for i, w in enumerate(self.workers)]
+        self.depth = threading.Thread(target=self._watch_depth, args=(ctx,), name="openqcs-queue-depth", daemon=True)
+        self.stopping = threading.Event()
 
-def start_workers(ctx: AppContext, count: int) -> tuple[list[Worker], list[threading.Thread]]:
-    workers = [Worker(ctx) for _ in range(count)]
-    threads = [threading.Thread(target=w.run, name=f"openqcs-worker-{i}", daemon=True) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    return workers, threads
+    def start(self) -> Workers:
+        for thread in self.threads:
+            thread.start()
+        self.depth.start()
+        return self
 
+    def _watch_depth(self, ctx: AppContext) -> None:
+        while not self.stopping.wait(2.0):
+            try:
+                with ctx.db.session() as session:
+                    metrics.QUEUE_DEPTH.set(queue.queue_depth(session))
+            except Exception:  # a metric; the next round may work
+                log.debug("queue depth not measured", exc_info=True)
 
-def stop_workers(workers: list[Worker], threads: list[threading.Thread], timeout: float = 10.0) -> None:
-    for worker in workers:
-        worker.stop()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        for worker in self.workers:
+            worker.stop()
+        if self.pool is not None and timeout < 30:
+            self.pool.close()  # a quick stop: running simulations end, their jobs are taken again
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if self.pool is not None:
+            self.pool.close()

@@ -1,0 +1,177 @@
+"""The job queue in the database: claim a job fairly, hold it by a lease, store its end.
+
+Several workers (``openqcs serve``'s and ``openqcs worker`` processes) share the queue: on
+PostgreSQL a claim is ``SELECT … FOR UPDATE SKIP LOCKED``; on SQLite claims serialize on the
+write lock. A job whose lease ran out was held by a dead worker and is taken again, up to
+MAX_ATTEMPTS times; then it fails.
+
+Fair sharing: the next job is the oldest of the account served least recently, so one
+account's burst of jobs takes turns with another account's single job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from openqcs.context import AppContext
+from openqcs.execution import metrics, notify, results
+from openqcs.execution.models import FAILED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    processor_id: str
+    program: str
+    shots: int
+    memory: dict[str, list[float]]
+    attempts: int = 1
+    created_time: datetime | None = None
+
+
+def _takeable(now: datetime):
+    return or_(ExecutionJob.status == QUEUED, and_(ExecutionJob.status == RUNNING, ExecutionJob.lease_until < now))
+
+
+def _fair_order():
+    served = aliased(ExecutionJob)
+    last_served = (select(func.max(served.started_time))
+                   .where(served.account_type == ExecutionJob.account_type, served.account_id == ExecutionJob.account_id)
+                   .correlate(ExecutionJob).scalar_subquery())
+    return last_served.asc().nulls_first(), ExecutionJob.created_time, ExecutionJob.id
+
+
+def finish(job: ExecutionJob, status: str, result: bytes, now: datetime, duration_us: int = 0) -> None:
+    job.status, job.result, job.finished_time = status, result, now
+    job.duration_us, job.lease_until = duration_us, None
+    if status != SUCCEEDED:
+        job.status_message = results.pb.ControllerJobExecutionResult.FromString(result).status_message
+
+
+def _abandon_message(attempts: int, why: str = "") -> str:
+    return (f"the job's worker stopped {attempts} times while running it{why}; submit it again "
+            "(with fewer qubits or shots if it ran out of memory)")
+
+
+def claim(ctx: AppContext, worker_id: str, lease: timedelta) -> Claimed | None:
+    """Take the next job (fair order) for ``worker_id``; None when there is none.
+
+    Jobs whose workers died MAX_ATTEMPTS times are failed on the way, in the same transaction.
+    """
+    # Look before locking: an idle worker should not take SQLite's write lock at every poll.
+    with ctx.db.session() as session:
+        if session.scalar(select(ExecutionJob.id).where(_takeable(ctx.clock.now())).limit(1)) is None:
+            return None
+    abandoned: list[str] = []
+    try:
+        with ctx.db.session(write=True) as session:
+            now = ctx.clock.now()
+            stmt = select(ExecutionJob).where(_takeable(now)).order_by(*_fair_order()).limit(1)
+            if not ctx.db.is_sqlite:
+                stmt = stmt.with_for_update(of=ExecutionJob, skip_locked=True)
+            while True:
+                job = session.scalar(stmt)
+                if job is None:
+                    return None
+                if job.status == RUNNING and job.attempts >= MAX_ATTEMPTS:
+                    finish(job, FAILED, results.service_failure(_abandon_message(job.attempts)), now)
+                    abandoned.append(job.id)
+                    notify.publish_finished(session, [job.id])
+                    session.flush()
+                    continue
+                job.status, job.worker_id = RUNNING, worker_id
+                job.attempts += 1
+                job.lease_until = now + lease
+                job.started_time = now
+                return Claimed(job.id, job.processor_id, job.program, job.shots,
+                               msgspec.json.decode(job.memory.encode()), job.attempts, job.created_time)
+    finally:
+        for job_id in abandoned:
+            metrics.transition(job_id, FAILED, reason="abandoned")
+        notify.finished(abandoned)
+
+
+def renew(ctx: AppContext, job_id: str, worker_id: str, lease: timedelta) -> bool:
+    """Extend the lease; False when the job is no longer this worker's (cancelled, or taken over)."""
+    with ctx.db.session(write=True) as session:
+        done = session.execute(update(ExecutionJob).where(
+            ExecutionJob.id == job_id, ExecutionJob.worker_id == worker_id, ExecutionJob.status == RUNNING,
+        ).values(lease_until=ctx.clock.now() + lease))
+        return done.rowcount == 1
+
+
+def still_mine(ctx: AppContext, job_id: str, worker_id: str) -> bool:
+    with ctx.db.session() as session:
+        row = session.execute(select(ExecutionJob.status, ExecutionJob.worker_id)
+                              .where(ExecutionJob.id == job_id)).first()
+    return row is not None and row[0] == RUNNING and row[1] == worker_id
+
+
+def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: bytes, duration_us: int) -> bool:
+    """Record the job's end (and bill it); False when it was no longer this worker's (result dropped)."""
+    with ctx.db.session(write=True) as session:
+        row = session.scalar(select(ExecutionJob).where(ExecutionJob.id == job.id).with_for_update())
+        if row is None or row.status != RUNNING or row.worker_id != worker_id:
+            return False
+        now = ctx.clock.now()
+        finish(row, status, result, now, duration_us)
+        notify.publish_finished(session, [job.id])
+        account = (row.account_type, row.account_id, row.processor_id)
+    if status == SUCCEEDED:
+        # Billed after the result is visible: usage has happened, and billing must not delay it.
+        _record_usage(ctx, job.id, account, duration_us, now)
+    notify.finished([job.id])
+    return True
+
+
+def release(ctx: AppContext, job: Claimed, worker_id: str, why: str) -> str | None:
+    """The job's worker process died: queue it again, or fail it after MAX_ATTEMPTS.
+
+    Returns the new status, None when the job was no longer this worker's.
+    """
+    with ctx.db.session(write=True) as session:
+        row = session.scalar(select(ExecutionJob).where(ExecutionJob.id == job.id).with_for_update())
+        if row is None or row.status != RUNNING or row.worker_id != worker_id:
+            return None
+        if row.attempts >= MAX_ATTEMPTS:
+            finish(row, FAILED, results.service_failure(_abandon_message(row.attempts, why)), ctx.clock.now())
+            notify.publish_finished(session, [job.id])
+            status = FAILED
+        else:
+            row.status, row.worker_id, row.lease_until = QUEUED, None, None
+            notify.publish_queued(session)
+            status = QUEUED
+    if status == FAILED:
+        notify.finished([job.id])
+    else:
+        notify.queued()
+    return status
+
+
+def queue_depth(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(ExecutionJob).where(ExecutionJob.status == QUEUED)))
+
+
+def _record_usage(ctx: AppContext, job_id: str, account: tuple[str, str, str], duration_us: int, now) -> None:
+    try:
+        from openqcs.billing.service import record_usage
+    except ImportError:
+        return
+    from openqcs.identity.accounts import Account
+
+    account_type, account_id, processor_id = account
+    billed = Account(account_id, account_type)
+    try:
+        with ctx.db.session(write=True) as session:
+            record_usage(session, billed, "qpuJobCompletion", 1, reference=job_id, at=now, processor_id=processor_id)
+            record_usage(session, billed, "qpuJobTime", int(duration_us), reference=job_id, at=now,
+                         processor_id=processor_id)
+    except Exception:  # the job ran; a billing fault must not lose its result
+        metrics.log.exception("usage not recorded", extra={"job": job_id})
