@@ -1,0 +1,61 @@
+"""A transpiled qiskit circuit (on dense physical qubits) -> native Quil lines on device ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qiskit.circuit import QuantumCircuit
+
+from openqcs.forest.quilc.errors import CompileError
+from openqcs.forest.quilc.expr import angle_text, wrap_angle
+
+
+@dataclass(frozen=True, slots=True)
+class Native:
+    """One emitted instruction, kept for the metadata (qiskit gate name, dense qubits)."""
+
+    name: str
+    qubits: tuple[int, ...]
+
+
+_RX = {"sx": "pi/2", "sxdg": "-pi/2", "x": "pi"}
+
+
+def _angle(value, wrap: bool = True) -> str:
+    """RZ and CPHASE have period 2pi (up to global phase); XY does not."""
+    if wrap and isinstance(value, (int, float)):
+        return angle_text(wrap_angle(float(value)))
+    return angle_text(value)
+
+
+def emit(circuit: QuantumCircuit, ids: list[int], clbits: list[tuple[str, int] | None],
+         lines: list[str], natives: list[Native]) -> None:
+    """Append ``circuit``'s instructions to ``lines``; ``clbits[i]`` is the memory of clbit i."""
+    for inst in circuit.data:
+        op = inst.operation
+        dense = tuple(circuit.find_bit(q).index for q in inst.qubits)
+        qs = " ".join(str(ids[q]) for q in dense)
+        name = op.name
+        if name == "rz":
+            if isinstance(op.params[0], (int, float)) and abs(wrap_angle(float(op.params[0]))) < 1e-12:
+                continue
+            text = f"RZ({_angle(op.params[0])}) {qs}"
+        elif name in ("sx", "sxdg", "x"):
+            text = f"RX({_RX[name]}) {qs}"
+        elif name == "cz":
+            text = f"CZ {qs}"
+        elif name == "cp":
+            text = f"CPHASE({_angle(op.params[0])}) {qs}"
+        elif name == "xy":
+            text = f"XY({_angle(op.params[0], wrap=False)}) {qs}"
+        elif name == "measure":
+            ref = clbits[circuit.find_bit(inst.clbits[0]).index]
+            text = f"MEASURE {qs} {ref[0]}[{ref[1]}]" if ref else f"MEASURE {qs}"
+        elif name == "reset":
+            text = f"RESET {qs}"
+        elif name in ("barrier", "id", "delay"):
+            continue
+        else:
+            raise CompileError(f"internal error: the compiled program holds a non-native {name} gate")
+        lines.append(text)
+        natives.append(Native(name, dense))
