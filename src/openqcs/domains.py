@@ -23,6 +23,7 @@ DOMAINS = (
     "reservations",
     "execution",
     "forest",
+    "console",
 )
 
 

@@ -140,7 +140,8 @@ def test_client_credentials_with_http_basic_act_as_the_service_account(idserver)
 
 
 @pytest.mark.parametrize("data,error", [
-    ({"grant_type": "authorization_code", "code": "x"}, "unsupported_grant_type"),
+    ({"grant_type": "authorization_code", "code": "x"}, "invalid_request"),  # no code_verifier
+    ({"grant_type": "implicit"}, "unsupported_grant_type"),
     ({}, "invalid_request"),
     ({"grant_type": "refresh_token"}, "invalid_request"),
     ({"grant_type": "refresh_token", "refresh_token": "not-a-real-token"}, "invalid_grant"),

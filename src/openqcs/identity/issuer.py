@@ -1,4 +1,5 @@
-"""The embedded OAuth2 issuer's grants: refresh_token, password, client_credentials.
+"""The embedded OAuth2 issuer's grants: refresh_token, password, client_credentials (and
+authorization_code, in ``authorize.py``).
 
 Refresh tokens are random secrets stored as SHA-256 digests. Each refresh answers a new access
 token *and* a new refresh token of the same family (pyquil's SDK requires both). The presented
@@ -66,7 +67,8 @@ def discovery(issuer: str) -> dict[str, Any]:
         "revocation_endpoint": f"{issuer}/v1/revoke",
         "scopes_supported": SCOPES,
         "response_types_supported": ["code"],
-        "grant_types_supported": ["refresh_token", "password", "client_credentials"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "password", "client_credentials"],
+        "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -86,9 +88,11 @@ def _grant(session: Session, user: User, refresh_token: str | None) -> Grant:
     return Grant(user.email, user.idp_id, sorted(group_names(session, user.id)), refresh_token)
 
 
-def grant_for_user(ctx: AppContext, session: Session, user: User, client_id: str = "openqcs") -> Grant:
-    """Access and refresh token for ``user`` (CLI ``token issue``, ``client-config``, password grant)."""
-    return _grant(session, user, _new_refresh(session, ctx, user, client_id))
+def grant_for_user(ctx: AppContext, session: Session, user: User, client_id: str = "openqcs",
+                   family: str | None = None) -> Grant:
+    """Access and refresh token for ``user`` (CLI ``token issue``, ``client-config``, password and
+    authorization-code grants)."""
+    return _grant(session, user, _new_refresh(session, ctx, user, client_id, family))
 
 
 def refresh_grant(ctx: AppContext, session: Session, refresh_token: str, client_id: str) -> Grant:

@@ -1,4 +1,5 @@
-"""The embedded issuer under ``/oauth2/default``: discovery, JWKS, token, revoke.
+"""The embedded issuer under ``/oauth2/default``: discovery, JWKS, token, revoke (and the
+authorization endpoint, in ``authorize_routes.py``).
 
 Not spec operations; errors use the OAuth2 JSON (``{"error", "error_description"}``), which
 is what OAuth clients parse. Off (404) when an external OIDC issuer is configured.
@@ -74,6 +75,8 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _grant(ctx: AppContext, form: dict[str, str], basic: tuple[str, str] | None) -> issuer.Grant:
+    from openqcs.identity.authorize import authorization_code_grant
+
     grant_type = form.get("grant_type", "")
     client_id = basic[0] if basic else form.get("client_id", "")
     with ctx.db.session(write=True) as session:
@@ -81,13 +84,16 @@ def _grant(ctx: AppContext, form: dict[str, str], basic: tuple[str, str] | None)
             return issuer.refresh_grant(ctx, session, form.get("refresh_token", ""), client_id)
         if grant_type == "password":
             return issuer.password_grant(ctx, session, form.get("username", ""), form.get("password", ""), client_id)
+        if grant_type == "authorization_code":
+            return authorization_code_grant(ctx, session, form.get("code", ""), form.get("redirect_uri", ""),
+                                            client_id, form.get("code_verifier", ""))
         if grant_type == "client_credentials":
             secret = basic[1] if basic else form.get("client_secret", "")
             return issuer.client_credentials_grant(ctx, session, client_id, secret)
     if not grant_type:
         raise issuer.OAuthError("invalid_request", "grant_type is required")
     raise issuer.OAuthError("unsupported_grant_type", f"grant_type '{grant_type[:50]}' is not supported; "
-                            "use refresh_token, password or client_credentials")
+                            "use authorization_code, refresh_token, password or client_credentials")
 
 
 @post(f"{PREFIX}/v1/token", include_in_schema=False, status_code=200)
@@ -120,4 +126,10 @@ async def revoke(ctx: AppContext, request: Request) -> Response:
     return Response(content=b"", status_code=200, headers=NO_STORE)
 
 
-OAUTH2_ROUTES = [openid_configuration, oauth_metadata, jwks, token, revoke]
+def _routes() -> list:
+    from openqcs.identity.authorize_routes import AUTHORIZE_ROUTES
+
+    return [openid_configuration, oauth_metadata, jwks, token, revoke, *AUTHORIZE_ROUTES]
+
+
+OAUTH2_ROUTES = _routes()

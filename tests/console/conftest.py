@@ -1,0 +1,75 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live openqcs server with the
+demo data (Aspen-M-3, demo@openqcs.local with credit)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from openqcs.domains import submodules
+from openqcs.identity import service as identity
+from tests.support.databases import database
+from tests.support.server import live_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DEMO_EMAIL, DEMO_PASSWORD = "demo@openqcs.local", "openqcs-demo"
+PASSWORD = "console-test-password"
+
+
+@pytest.fixture(scope="session")
+def console_server(db_kind: str, tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp(f"console-{db_kind}"))
+    with database(db_kind, directory) as url, live_server(url, directory) as srv:
+        for module in submodules("seed"):
+            module.seed_demo(srv.ctx)
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, console_server) -> Page:
+    context = browser.new_context(base_url=console_server.base_url, viewport={"width": 1280, "height": 900},
+                                  accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(20_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory) -> Path:
+    """Where screenshots go: $OPENQCS_SCREENSHOTS, or the session's tmp dir."""
+    chosen = os.environ.get("OPENQCS_SCREENSHOTS")
+    path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def password_user(server, email: str, *, admin: bool = False) -> str:
+    """A user who signs in with ``PASSWORD``, made by the identity service."""
+    ctx = server.ctx
+    with ctx.db.session(write=True) as session:
+        identity.create_user(session, ctx.clock, email, password=PASSWORD, admin=admin)
+    return email
+
+
+def sign_in(page: Page, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/console/")
+    page.get_by_role("link", name=re.compile("^Sign in")).click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/console/?$"))
