@@ -1,0 +1,128 @@
+"""Compile workers: a few spawned processes, each driven by one thread of the quilc process.
+
+A thread hands its process one job at a time and waits at most the job's time left plus a
+grace period; a process that overruns (or dies) is killed and replaced, and the job is answered
+with an error, so no request is left without a reply. qiskit is imported once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger("openqcs.quilc")
+
+# The cooperative deadline inside the compiler fires first; this catches work that never
+# reaches a check (a hung or very slow step).
+GRACE_SECONDS = 2.0
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass
+class Job:
+    method: str
+    params: dict
+    deadline: float  # time.monotonic()
+    done: Callable[[bool, object], None]
+
+
+def _worker_main(conn, log_level: str) -> None:
+    from openqcs import logs
+
+    logs.configure(log_level)
+    from openqcs.forest.quilc import compiler, methods  # noqa: F401 - import qiskit before the first job
+
+    parent = os.getppid()
+    while True:
+        # Exit with the quilc process, even if it was killed without closing the pipe.
+        if os.getppid() != parent:
+            return
+        try:
+            if not conn.poll(1.0):
+                continue
+            method, params, remaining = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(methods.run(method, params, remaining))
+
+
+class _Worker:
+    def __init__(self, spawn, log_level: str) -> None:
+        self.spawn, self.log_level = spawn, log_level
+        self.process = None
+        self.conn = None
+
+    def ensure(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            return
+        ours, theirs = self.spawn.Pipe()
+        self.process = self.spawn.Process(target=_worker_main, args=(theirs, self.log_level),
+                                          name="openqcs-quilc-worker", daemon=True)
+        self.process.start()
+        theirs.close()
+        self.conn = ours
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.join(5)
+        if self.conn is not None:
+            self.conn.close()
+        self.process = self.conn = None
+
+    def run(self, job: Job) -> tuple[bool, object]:
+        remaining = job.deadline - time.monotonic()
+        if remaining <= 0:
+            return False, "the request's client_timeout ran out while it waited for a free compiler"
+        self.ensure()
+        try:
+            self.conn.send((job.method, job.params, remaining))
+            if self.conn.poll(remaining + GRACE_SECONDS):
+                return self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self.kill()
+            return False, "the compiler process stopped unexpectedly (out of memory?); the program was not compiled"
+        self.kill()
+        return False, (f"compilation did not finish within the request's client_timeout ({remaining:.1f} s left); "
+                       "raise the compiler timeout or compile a smaller program")
+
+
+class Pool:
+    def __init__(self, size: int, log_level: str) -> None:
+        spawn = multiprocessing.get_context("spawn")
+        self.jobs: queue.Queue[Job | None] = queue.Queue()
+        self.workers = [_Worker(spawn, log_level) for _ in range(size)]
+        self.threads = [threading.Thread(target=self._loop, args=(w,), daemon=True, name=f"quilc-worker-{i}")
+                        for i, w in enumerate(self.workers)]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, job: Job) -> None:
+        self.jobs.put(job)
+
+    def _loop(self, worker: _Worker) -> None:
+        try:
+            worker.ensure()  # warm: the first compile should not pay for importing qiskit
+        except Exception:  # noqa: BLE001 - retried on the first job
+            log.exception("could not start a compiler process")
+        while (job := self.jobs.get()) is not None:
+            try:
+                ok, value = worker.run(job)
+            except Exception as exc:  # noqa: BLE001 - answer the job whatever happened
+                log.exception("compiler worker failed")
+                worker.kill()
+                ok, value = False, f"internal compiler error: {exc}"
+            job.done(ok, value)
+        worker.kill()
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join(10)
