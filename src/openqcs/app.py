@@ -10,6 +10,7 @@ from litestar.openapi import OpenAPIConfig
 
 from openqcs.config import Settings, load_settings
 from openqcs.context import AppContext
+from openqcs.core.faults import FaultMiddleware
 from openqcs.domains import submodules
 from openqcs.http import ratelimit
 from openqcs.http.auth import DEPENDENCIES
@@ -45,7 +46,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         logging_config=None,
     )
     app.state.ctx = ctx
-    return ObserveMiddleware(BodyLimitMiddleware(ratelimit.wrap(app, ctx.settings), ctx.settings.max_body_bytes))
+    inner = BodyLimitMiddleware(ratelimit.wrap(app, ctx.settings), ctx.settings.max_body_bytes)
+    return ObserveMiddleware(FaultMiddleware(inner, ctx))
 
 
 def asgi() -> Any:

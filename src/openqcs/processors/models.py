@@ -18,6 +18,9 @@ class Processor(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     # Simulated without noise, whatever the calibration says.
     noiseless: Mapped[bool] = mapped_column(Boolean, default=False)
+    # online | offline | degraded (set by an administrator to test clients' failure handling);
+    # accessors of an offline processor are not live.
+    status: Mapped[str] = mapped_column(String(10), default="online", server_default="online")
     created_time: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

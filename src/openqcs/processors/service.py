@@ -119,8 +119,9 @@ def isa_for_execution(session: Session, processor_id: str, viewer: Principal | N
 
 def accessors(session: Session, processor_id: str, viewer: Principal | None, settings: Settings) -> list[dict]:
     """Every processor is served by openqcs's simulator, so one live gateway: our controller."""
-    get_processor(session, processor_id, viewer)
-    return [{"accessType": "gateway.v1", "live": True, "url": settings.controller_url, "rank": 1}]
+    processor = get_processor(session, processor_id, viewer)
+    live = processor.status != "offline"
+    return [{"accessType": "gateway.v1", "live": live, "url": settings.controller_url, "rank": 1}]
 
 
 def check_processor_id(processor_id: str) -> str:
@@ -173,7 +174,7 @@ def processor_summaries(session: Session) -> list[dict[str, Any]]:
     grants: dict[str, list[str]] = {}
     for access in session.scalars(select(ProcessorAccess).order_by(ProcessorAccess.id)):
         grants.setdefault(access.processor_id, []).append(f"{access.account_type}:{access.account_id}")
-    return [{"id": p.id, "family": p.family, "public": p.public, "noiseless": p.noiseless,
+    return [{"id": p.id, "family": p.family, "public": p.public, "noiseless": p.noiseless, "status": p.status,
              "isaVersion": version, "grants": grants.get(p.id, [])} for p, version in rows]
 
 
@@ -216,3 +217,20 @@ def set_flags(session: Session, processor_id: str, *, public: bool | None = None
     if noiseless is not None:
         processor.noiseless = noiseless
     return processor
+
+
+STATUSES = ("online", "offline", "degraded")
+
+
+def set_status(session: Session, processor_id: str, status: str) -> Processor:
+    """Mark a processor online, offline (accessors not live) or degraded."""
+    if status not in STATUSES:
+        raise InvalidArgument.field("body", "status", f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    processor = _existing(session, processor_id)
+    processor.status = status
+    return processor
+
+
+def delete_processor(session: Session, processor_id: str) -> None:
+    """Remove a processor with its ISAs and grants (and, by cascade, what refers to it)."""
+    session.delete(_existing(session, processor_id))

@@ -1,0 +1,135 @@
+"""Faults on purpose: REST calls that wait or fail because an administrator asked.
+
+The table is tiny and changes rarely, so each HTTP process keeps it for ``TTL`` seconds; the
+admin API drops that copy at once in its own process (a fault set through the CLI or another
+replica shows within ``TTL``). Admin and issuer paths are never faulted, so a test can always
+clear what it set and log in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+import anyio
+import msgspec
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from openqcs.core.models import Fault
+from openqcs.errors import InvalidArgument
+from openqcs.http.errors import send_error
+
+TTL = 1.0
+EXEMPT = ("/admin/", "/oauth2/")
+MAX_LATENCY_MS = 60_000
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+         429: "too_many_requests", 500: "internal_error", 502: "bad_gateway", 503: "unavailable",
+         504: "gateway_timeout"}
+
+
+class FaultSpec(msgspec.Struct, forbid_unknown_fields=True):
+    path: str = "/v1/"
+    method: str = ""
+    status: int = 0
+    latencyMs: int = 0
+    fraction: float = 1.0
+    message: str = ""
+
+
+def check(spec: FaultSpec) -> FaultSpec:
+    if not spec.path.startswith("/") or len(spec.path) > 300:
+        raise InvalidArgument.field("body", "path", "path must be a URL path prefix such as /v1/ (≤ 300 chars)")
+    if spec.path.startswith(EXEMPT):
+        raise InvalidArgument.field("body", "path", "the admin API and the issuer cannot be faulted")
+    if spec.status and spec.status not in CODES:
+        raise InvalidArgument.field("body", "status", f"status must be 0 (delay only) or one of {sorted(CODES)}")
+    if not 0 <= spec.latencyMs <= MAX_LATENCY_MS:
+        raise InvalidArgument.field("body", "latencyMs", f"latencyMs must be within 0..{MAX_LATENCY_MS}")
+    if not 0 < spec.fraction <= 1:
+        raise InvalidArgument.field("body", "fraction", "fraction must be in (0, 1]")
+    if not spec.status and not spec.latencyMs:
+        raise InvalidArgument.field("body", (), "a fault needs a status, a latencyMs, or both")
+    if spec.method and spec.method.upper() not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        raise InvalidArgument.field("body", "method", "method must be GET, POST, PUT, PATCH, DELETE or empty")
+    return spec
+
+
+def to_wire(fault: Fault) -> dict[str, Any]:
+    return {"id": fault.id, "path": fault.path, "method": fault.method, "status": fault.status,
+            "latencyMs": fault.latency_ms, "fraction": fault.fraction, "message": fault.message}
+
+
+def add_fault(session: Session, spec: FaultSpec) -> dict[str, Any]:
+    check(spec)
+    fault = Fault(path=spec.path, method=spec.method.upper(), status=spec.status, latency_ms=spec.latencyMs,
+                  fraction=spec.fraction, message=spec.message[:300])
+    session.add(fault)
+    session.flush()
+    return to_wire(fault)
+
+
+def list_faults(session: Session) -> list[Fault]:
+    return list(session.scalars(select(Fault).order_by(Fault.id)))
+
+
+def clear_faults(session: Session) -> int:
+    return session.execute(delete(Fault)).rowcount or 0
+
+
+_cached: tuple[float, list[dict[str, Any]]] = (0.0, [])
+
+
+def invalidate() -> None:
+    global _cached
+    _cached = (0.0, [])
+
+
+def _load(ctx) -> list[dict[str, Any]]:
+    with ctx.db.session() as session:
+        return [to_wire(f) for f in list_faults(session)]
+
+
+async def _current(ctx) -> list[dict[str, Any]]:
+    global _cached
+    loaded_at, found = _cached
+    if time.monotonic() - loaded_at > TTL:
+        found = await anyio.to_thread.run_sync(_load, ctx)
+        _cached = (time.monotonic(), found)
+    return found
+
+
+def matching(found: list[dict[str, Any]], method: str, path: str) -> dict[str, Any] | None:
+    for fault in found:
+        if path.startswith(fault["path"]) and fault["method"] in ("", method):
+            return fault
+    return None
+
+
+class FaultMiddleware:
+    """Outside Litestar (after request ids are set), so a faulted call still has its request id."""
+
+    def __init__(self, app, ctx) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(EXEMPT):
+            await self.app(scope, receive, send)
+            return
+        try:
+            found = await _current(self.ctx)
+        except Exception:  # noqa: BLE001 - a missing table (not migrated) must not break serving
+            found = []
+        fault = matching(found, scope["method"], scope["path"]) if found else None
+        if fault is not None and random.random() < fault["fraction"]:
+            if fault["latencyMs"]:
+                await asyncio.sleep(fault["latencyMs"] / 1000)
+            if fault["status"]:
+                message = fault["message"] or f"fault injected by an administrator (status {fault['status']})"
+                headers = {"retry-after": "1"} if fault["status"] in (429, 503) else None
+                await send_error(scope, send, fault["status"], CODES[fault["status"]], message, headers)
+                return
+        await self.app(scope, receive, send)
