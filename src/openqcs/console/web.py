@@ -83,7 +83,8 @@ async def _admin(request: Request, me: Principal) -> Principal:
     return me
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request, me: Principal) -> dict[str, str]:
+    # Depends on ``me`` so the two never read the body at once (Litestar resolves siblings concurrently).
     form = await request.form()
     return {k: v.strip() for k, v in form.items() if isinstance(v, str)}
 
