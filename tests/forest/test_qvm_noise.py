@@ -128,3 +128,10 @@ def test_bad_noise_pragmas_are_refused_with_their_text(pragma, needle):
     with pytest.raises(QVMError) as caught:
         run_request(body)
     assert needle in caught.value.status
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_gate_noise_also_follows_a_full_reset_on_every_qubit(engine):
+    quil = "DECLARE ro BIT[2]\nRESET\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
+    q0, q1 = ones_fraction(quil, engine, gate=(0.0, 0.3, 0.0))
+    assert within(q0, 0.3) and within(q1, 0.3)

@@ -112,6 +112,10 @@ class NoiseSpec:
         """Channels applied just before a MEASURE of ``qubit``."""
         return ()
 
+    def reset_channels(self, text: str) -> tuple:
+        """Channels applied after a RESET instruction (``text``); calibration noise uses reset_fail."""
+        return ()
+
     def readout_error(self, qubit: int) -> tuple[float, float]:
         """(P(read 1 | 0), P(read 0 | 1)) for the recorded bit."""
         p = self.readout_flip[qubit]

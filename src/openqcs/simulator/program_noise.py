@@ -3,7 +3,8 @@
 - ``PRAGMA ADD-KRAUS <gate> <qubits> "(<entries>)"``: one Kraus operator per pragma; together
   they *replace* that gate on those qubits (pyquil's noisy QVMs fold the ideal gate into them);
 - ``PRAGMA READOUT-POVM <q> "(p00 p01 p10 p11)"``: p(j|k) of recording j when the qubit is k;
-- gate noise (px, py, pz): a Pauli channel after every gate on each of its qubits;
+- gate noise (px, py, pz): a Pauli channel after every gate on each of its qubits, and on every
+  qubit after a whole-machine RESET;
 - measurement noise (px, py, pz): a Pauli channel just before each MEASURE.
 
 Pragmas name physical qubits; engines ask with dense ones (``physical[i]`` is dense qubit i).
@@ -61,6 +62,12 @@ class ProgramNoise:
 
     def measure_channels(self, qubit: int) -> tuple:
         return () if self.measure_pauli is None else (Pauli(qubit, *self.measure_pauli),)
+
+    def reset_channels(self, text: str) -> tuple:
+        # As the QVM: a whole-machine RESET is followed by gate noise on every qubit.
+        if self.gate_pauli is None or text.strip() != "RESET":
+            return ()
+        return tuple(Pauli(q, *self.gate_pauli) for q in range(len(self.physical)))
 
     def readout_error(self, qubit: int) -> tuple[float, float]:
         return self.povm.get(self.physical[qubit], (0.0, 0.0))

@@ -203,6 +203,11 @@ class AerEngine:
                     qc.reset(q)
                     if noise is not None and noise.reset_fail[q] > 0:
                         qc.append(self._error(("reset", noise.reset_fail[q])), [q])
+                for ch in noise.reset_channels(op.text) if noise is not None else ():
+                    if sampler is None:
+                        self._append_channel(qc, ch)
+                    else:
+                        _append_sampled(qc, ch, sampler)
         flush(list(pending))
         return qc, refs
 

@@ -120,6 +120,9 @@ class ReferenceEngine:
                     fail = noise is not None and rng.random() < noise.reset_fail[q]
                     if bit != int(fail):
                         state = apply(state, _X, (q,))
+                if noise is not None:
+                    for ch in noise.reset_channels(op.text):
+                        state = self._channel(state, ch, rng, kraus_cache)
             elif isinstance(op, JumpOp):
                 if op.cond is None or (mem[op.cond[0]][op.cond[1]] != 0) == op.when:
                     pc = op.target
