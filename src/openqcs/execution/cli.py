@@ -47,7 +47,7 @@ def worker(
 
 
 def _duration(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds:.2f}s"
+    return "-" if seconds is None else f"{seconds:.3f}s"
 
 
 @job_app.command("list")

@@ -1,0 +1,99 @@
+"""The per-job time limit (OPENQCS_JOB_TIME_LIMIT_SECONDS): jobs that cannot meet it are refused
+before they queue, jobs that overrun it are stopped, and a job that keeps killing its simulation
+process fails after its attempts."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import grpc
+import psutil
+import pytest
+
+from openqcs.execution import queue
+from openqcs.execution.proto import models_controller_pb2 as mc
+from openqcs.execution.proto import services_controller_pb2 as sc
+from tests.execution.conftest import BELL, Stubs, add_processor, funded_user, wide_program
+from tests.execution.test_grpc import code_of, execute, results, translate
+from tests.execution.test_running import busy_process, wait_running
+from tests.support.clients import run_client, write_qcs_config
+from tests.support.databases import database
+from tests.support.server import live_server
+
+LIMIT = 4
+# Admission's lower bound for it is under LIMIT (~1.6 s); it simulates for ~6 s here.
+OVERRUNS = wide_program(22, 20)
+# At least ~13 s by admission's lower bound: refused.
+TOO_BIG = wide_program(24, 40)
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp("budget"))
+    with database("sqlite", directory) as url, live_server(url, directory, OPENQCS_JOB_TIME_LIMIT_SECONDS=str(LIMIT),
+                                                           OPENQCS_EXECUTION_WORKERS="1") as srv:
+        srv.processor = add_processor(srv.ctx, processor_id="Budget-QPU")
+        yield srv
+
+
+@pytest.fixture
+def stubs(limited):
+    s = Stubs(limited, funded_user(limited.ctx).token)
+    yield s
+    s.channel.close()
+
+
+@pytest.mark.clients
+def test_pyquil_is_told_a_job_over_the_limit_cannot_run(limited, tmp_path):
+    user = funded_user(limited.ctx)
+    env = write_qcs_config(tmp_path, api_url=limited.base_url, grpc_url=limited.settings.grpc_url,
+                           issuer=limited.settings.issuer, access_token=user.token)
+    out = run_client("pyquil", f"""
+        import json
+        from pyquil import get_qc, Program
+        qc = get_qc({limited.processor!r}, execution_timeout=30.0)
+        try:
+            qc.compile(Program({TOO_BIG!r}).wrap_in_numshots_loop(100), to_native_gates=False, optimize=False)
+            print(json.dumps("accepted"))
+        except Exception as exc:
+            print(json.dumps(str(exc)))
+        """, env)
+    assert "per-job time limit of 4 s" in out and "OPENQCS_JOB_TIME_LIMIT_SECONDS" in out
+    assert "24 qubits" in out and "InvalidArgument" in out
+
+
+def test_a_job_over_the_limit_is_refused_whatever_its_shots(limited, stubs):
+    code, details = code_of(translate, stubs, limited.processor, TOO_BIG, 100)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "time limit of 4 s" in details
+    # A noiseless state vector is simulated once for all shots: one shot is no cheaper.
+    code, _ = code_of(translate, stubs, limited.processor, TOO_BIG, 1)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_a_job_that_overruns_the_limit_is_stopped_with_a_message_naming_it(limited, stubs):
+    [job_id] = execute(stubs, limited.processor, translate(stubs, limited.processor, OVERRUNS, 10), {})
+    result = results(stubs, job_id)
+    assert result.status == mc.ControllerJobExecutionResult.USER_FAILURE
+    assert "stopped after 4 s" in result.status_message and "OPENQCS_JOB_TIME_LIMIT_SECONDS" in result.status_message
+    # The slot is free again for the next job.
+    [small] = execute(stubs, limited.processor, translate(stubs, limited.processor, BELL, 10), {})
+    assert results(stubs, small).status == mc.ControllerJobExecutionResult.SUCCESS
+
+
+def test_a_job_that_keeps_killing_its_process_fails_after_its_attempts(limited, stubs):
+    [job_id] = execute(stubs, limited.processor, translate(stubs, limited.processor, OVERRUNS, 10), {})
+    for _ in range(queue.MAX_ATTEMPTS):
+        wait_running(stubs, job_id)
+        process = busy_process(limited)
+        process.send_signal(signal.SIGKILL)  # as the kernel's OOM killer would
+        process.wait(10)
+        time.sleep(0.2)
+    result = results(stubs, job_id)
+    assert result.status == mc.ControllerJobExecutionResult.SERVICE_FAILURE
+    assert f"stopped {queue.MAX_ATTEMPTS} times" in result.status_message
+    assert "killed by signal 9" in result.status_message
+    # The gRPC services outlived every killed process.
+    [small] = execute(stubs, limited.processor, translate(stubs, limited.processor, BELL, 10), {})
+    assert results(stubs, small).status == mc.ControllerJobExecutionResult.SUCCESS
+    assert psutil.pid_exists(limited.process.pid)

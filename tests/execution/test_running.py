@@ -1,0 +1,78 @@
+"""Running jobs: a cancel stops the simulation process and frees its slot; results arrive when the
+job ends (no polling) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+
+from openqcs.execution.proto import models_controller_pb2 as mc
+from openqcs.execution.proto import services_controller_pb2 as sc
+from tests.execution.conftest import BELL, wide_program
+from tests.execution.test_grpc import execute, results, translate
+
+RUNNING = sc.GetControllerJobStatusResponse.RUNNING
+LONG = wide_program(22, 30)  # ~9 s of simulation here, far more than any assertion below waits for
+
+
+def simulation_processes(server) -> list[psutil.Process]:
+    """The pebble worker processes: spawned children of the services process (itself a child of serve)."""
+    serve = psutil.Process(server.process.pid)
+    found = []
+    for child in serve.children(recursive=True):
+        try:
+            if child.ppid() != serve.pid and "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def wait_running(stubs, job_id: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = stubs.call("GetControllerJobStatus", sc.GetControllerJobStatusRequest(job_id=job_id)).status
+        if status == RUNNING:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not start")
+
+
+def busy_process(server, seconds: float = 30) -> psutil.Process:
+    """The simulation process that is burning a core."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for proc in simulation_processes(server):
+            try:
+                if proc.cpu_percent(interval=0.2) > 50:
+                    return proc
+            except psutil.NoSuchProcess:
+                continue
+    raise AssertionError("no simulation process is busy")
+
+
+def test_cancelling_a_running_job_stops_its_process_and_frees_the_slot(server, stubs, ideal):
+    [long_id] = execute(stubs, ideal, translate(stubs, ideal, LONG, shots=10), {})
+    wait_running(stubs, long_id)
+    process = busy_process(server)
+    stubs.call("CancelControllerJobs", sc.CancelControllerJobsRequest(job_ids=[long_id]))
+    result = results(stubs, long_id)
+    assert result.status == mc.ControllerJobExecutionResult.USER_CANCELLATION
+    assert "cancelled by the user while it ran" in result.status_message
+    status = stubs.call("GetControllerJobStatus", sc.GetControllerJobStatusRequest(job_id=long_id)).status
+    assert status == sc.GetControllerJobStatusResponse.CANCELED
+    # The process that simulated it is stopped (pebble starts a new one in its slot)...
+    process.wait(30)
+    assert not process.is_running()
+    # ...and the slot runs the next job; with one worker it would otherwise wait for the long one.
+    [small] = execute(stubs, ideal, translate(stubs, ideal, BELL, shots=10), {})
+    assert results(stubs, small).status == mc.ControllerJobExecutionResult.SUCCESS
+
+
+def test_results_wait_for_the_job_and_answer_when_it_ends(server, stubs, ideal):
+    translated = translate(stubs, ideal, BELL, shots=50)
+    ids = execute(stubs, ideal, translated, *[{}] * 5)
+    waiting = [stubs.controller.GetControllerJobResults.future(
+        sc.GetControllerJobResultsRequest(job_execution_id=i), metadata=stubs.metadata, timeout=30) for i in ids]
+    assert [w.result().result.status for w in waiting] == [mc.ControllerJobExecutionResult.SUCCESS] * 5
