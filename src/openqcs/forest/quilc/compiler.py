@@ -80,9 +80,9 @@ class _Progress:
 
 
 def _transpile(circuit: QuantumCircuit, target: Target, progress: _Progress, layout: list[int] | None,
-               zero: bool, level: int = OPTIMIZATION_LEVEL) -> QuantumCircuit:
+               zero: bool, level: int | None = None) -> QuantumCircuit:
     try:
-        return transpile(circuit, target=target, optimization_level=level, seed_transpiler=SEED,
+        return transpile(circuit, target=target, optimization_level=level or OPTIMIZATION_LEVEL, seed_transpiler=SEED,
                          initial_layout=layout, callback=progress, qubits_initially_zero=zero)
     except TranspilerError as exc:
         raise CompileError(f"cannot place and route the program on this device: {exc.message}") from None
