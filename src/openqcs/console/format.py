@@ -16,6 +16,10 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
+def when_s(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+
+
 def iso(value: datetime | None) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
@@ -24,6 +28,8 @@ def seconds(value: float | timedelta | None) -> str:
     if value is None:
         return "—"
     total = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if total < 0.001:
+        return f"{total * 1e6:.0f} µs"
     if total < 1:
         return f"{total * 1000:.0f} ms"
     if total < 120:
@@ -37,4 +43,4 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.2f} %"
 
 
-FILTERS = {"money": money, "when": when, "iso": iso, "seconds": seconds, "percent": percent}
+FILTERS = {"money": money, "when": when, "when_s": when_s, "iso": iso, "seconds": seconds, "percent": percent}
