@@ -4,15 +4,21 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# `make run` installs what serving needs; `make test` adds the test extras (a second stamp).
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test test-fuzz bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(TEST_STAMP)
 
 install: $(STAMP)
 
@@ -21,14 +27,14 @@ run: $(STAMP)
 	$(BIN)/openqcs seed --demo
 	exec $(BIN)/openqcs serve
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The spec fuzzing budget: ~100 cases per operation, over 5,000 in all.
-test-fuzz: $(STAMP)
+test-fuzz: $(TEST_STAMP)
 	OPENQCS_FUZZ_EXAMPLES=100 OPENQCS_FUZZ_BUDGET=5000 $(BIN)/python -m pytest tests/conformance/test_fuzz.py -q -s -p no:cacheprovider
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
 
 clean:

@@ -1,14 +1,16 @@
 """The ``openqcs`` command: serve, worker, db, seed, admin, client-config.
 
 Domains add ``openqcs admin <group> …`` through their ``cli.py`` (``groups``: a dict of
-group name -> Typer app, e.g. ``{"user": …, "group": …}``) and top-level commands through
-``commands`` (a list of functions).
+group name -> Typer app, e.g. ``{"user": …, "group": …}``), top-level commands through
+``commands`` (a list of functions) and top-level groups through ``top_groups``
+(``openqcs state …``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -26,6 +28,22 @@ admin_app = typer.Typer(help="Administer users, groups, credit, processors, pric
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"openqcs {version('openqcs')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                  help="Print the version and exit.")] = False) -> None:
+    """openqcs: a self-hosted Rigetti QCS."""
+
+
 DatabaseUrl = Annotated[Optional[str], typer.Option("--database-url", help="SQLAlchemy URL [OPENQCS_DATABASE_URL]")]
 DataDir = Annotated[Optional[str], typer.Option("--data-dir", help="SQLite file and keys [OPENQCS_DATA_DIR]")]
 
@@ -38,13 +56,42 @@ def settings_from(**flags) -> Settings:
         raise typer.BadParameter(str(exc)) from None
 
 
+def database_problem(settings: Settings) -> str | None:
+    """Why an admin command cannot use the database (missing, unreachable, not migrated), in one
+    line; checked before connecting, because SQLite creates a missing file on connect."""
+    from openqcs.db.migrate import current_heads
+
+    url = settings.db_url
+    where = "OPENQCS_DATABASE_URL" if settings.database_url else "OPENQCS_DATA_DIR"
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return (f"no openqcs database at {url.removeprefix('sqlite:///')}: set {where} as the server has it "
+                "(or run `openqcs db upgrade` to create one)")
+    try:
+        heads = current_heads(url)
+    except Exception as exc:  # noqa: BLE001 - any driver error means: cannot reach it
+        return f"cannot open the database {url.split('@')[-1]}: {str(exc).splitlines()[0]} (check {where})"
+    if not heads:
+        return f"the database {url.split('@')[-1]} is not migrated: run `openqcs db upgrade` (or start the server)"
+    return None
+
+
+def open_context(settings: Settings) -> AppContext:
+    """The AppContext of a command, or a one-line error and exit code 1 when the database is unusable."""
+    from openqcs.context import AppContext
+
+    problem = database_problem(settings)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1)
+    return AppContext.create(settings)
+
+
 @contextmanager
 def admin_context(database_url: str | None, data_dir: str | None) -> Iterator[AppContext]:
     """The context of one admin command: a domain error becomes ``error: …`` and exit code 1."""
-    from openqcs.context import AppContext
     from openqcs.errors import OpenQCSError
 
-    ctx = AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
+    ctx = open_context(settings_from(database_url=database_url, data_dir=data_dir))
     try:
         yield ctx
     except OpenQCSError as exc:
@@ -73,11 +120,9 @@ def seed(
     data_dir: DataDir = None,
 ) -> None:
     """Load demo data (idempotent: running it twice changes nothing)."""
-    from openqcs.context import AppContext
-
     if not demo:
         raise typer.BadParameter("say what to seed: --demo")
-    ctx = AppContext.create(settings_from(database_url=database_url, data_dir=data_dir))
+    ctx = open_context(settings_from(database_url=database_url, data_dir=data_dir))
     try:
         for module in submodules("seed"):
             module.seed_demo(ctx)
@@ -105,13 +150,27 @@ def serve(
     run(settings, migrate=migrate)
 
 
-def main() -> None:
+_built = False
+
+
+def build() -> typer.Typer:
+    """The whole command, with every domain's groups and commands (wired once per process)."""
+    global _built
+    if _built:
+        return app
+    _built = True
     for module in submodules("cli"):
         for name, group in getattr(module, "groups", {}).items():
             admin_app.add_typer(group, name=name)
         for command in getattr(module, "commands", []):
             app.command()(command)
-    app()
+        for name, group in getattr(module, "top_groups", {}).items():
+            app.add_typer(group, name=name)
+    return app
+
+
+def main() -> None:
+    build()()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -37,7 +38,10 @@ def _tokens(ctx: AppContext, email: str, ttl: int | None = None, client_id: str 
 def user_create(
     email: str,
     password: Annotated[Optional[str], typer.Option(
-        help="Set a password; without one an activation mail is sent.")] = None,
+        help="Set a password (visible in the process list: prefer --password-stdin or --ask-password); "
+             "without one an activation mail is sent.")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    ask_password: Annotated[bool, typer.Option("--ask-password", help="Prompt for the password.")] = False,
     admin: Annotated[bool, typer.Option("--admin", help="Give the administrator role.")] = False,
     first_name: Annotated[str, typer.Option()] = "",
     last_name: Annotated[str, typer.Option()] = "",
@@ -46,6 +50,7 @@ def user_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create a user (with a password, or invited by mail to activate)."""
+    password = _password(password, password_stdin, ask_password)
     with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
             user = service.create_user(session, ctx.clock, email, password=password, admin=admin,
@@ -56,6 +61,20 @@ def user_create(
         if mail is not None:
             deliver_sync(ctx, mail)
         typer.echo(json.dumps(out))
+
+
+def _password(given: str | None, from_stdin: bool, ask: bool) -> str | None:
+    """The password from exactly one source: --password, --password-stdin or --ask-password."""
+    if (given is not None) + from_stdin + ask > 1:
+        raise typer.BadParameter("give the password one way: --password, --password-stdin or --ask-password")
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise typer.BadParameter("--password-stdin: stdin held no password")
+        return line
+    if ask:
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return given
 
 
 @user_app.command("list")
@@ -82,6 +101,27 @@ def user_disable(
         typer.echo(f"{email} {'enabled' if enable else 'disabled'}")
 
 
+@user_app.command("enable")
+def user_enable(email: str, database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Enable a disabled user again (their old refresh tokens stay revoked: they log in anew)."""
+    with _context(database_url, data_dir) as ctx:
+        with ctx.db.session(write=True) as session:
+            service.set_disabled(session, ctx.clock, email, disabled=False)
+        typer.echo(f"{email} enabled")
+
+
+@user_app.command("delete")
+def user_delete(email: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm.")] = False,
+                database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Delete a user with their memberships, tokens and service accounts."""
+    with _context(database_url, data_dir) as ctx:
+        if not yes:
+            typer.confirm(f"delete {email} for good?", abort=True)
+        with ctx.db.session(write=True) as session:
+            session.delete(service.require_user_by_email(session, email))
+        typer.echo(f"{email} deleted")
+
+
 @user_app.command("service-account")
 def user_service_account(email: str, database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Create client_credentials for a user (created if missing); prints client_id and client_secret once."""
@@ -105,6 +145,22 @@ def group_create(name: str, description: Annotated[str, typer.Option()] = "",
         with ctx.db.session(write=True) as session:
             service.create_group(session, ctx.clock, name, description)
         typer.echo(f"group {name} created")
+
+
+@group_app.command("list")
+def group_list(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """One line per group: name, member count, description."""
+    from sqlalchemy import func, select
+
+    from openqcs.identity.models import Group, Membership
+
+    with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
+        members = func.count(Membership.user_id)
+        rows = session.execute(select(Group.name, Group.description, members)
+                               .outerjoin(Membership, Membership.group_id == Group.id)
+                               .group_by(Group.id, Group.name, Group.description).order_by(Group.name))
+        for name, description, count in rows:
+            typer.echo(f"{name}\t{count} member{'' if count == 1 else 's'}\t{description}")
 
 
 @group_app.command("add-user")

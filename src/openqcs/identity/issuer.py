@@ -113,8 +113,16 @@ def password_grant(ctx: AppContext, session: Session, username: str, password: s
         raise OAuthError("invalid_request", "username and password are required")
     user = session.scalar(select(User).where(User.email == username.strip().lower()))
     ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or user.disabled or not user.activated:
-        raise OAuthError("invalid_grant", "wrong username or password, or the user is not active")
+    if not ok or user is None:
+        # An invited user has no password until activation; say so to everyone, naming no one.
+        raise OAuthError("invalid_grant", "wrong username or password (a newly invited user first activates "
+                                          "with the token from the activation mail, which sets the password)")
+    # Only a caller who knows the password learns the account's state.
+    if user.disabled:
+        raise OAuthError("invalid_grant", "this user is disabled: ask an administrator")
+    if not user.activated:
+        raise OAuthError("invalid_grant", "this user is not activated yet: activate it with the token from the "
+                                          "activation mail (auth:activateUser), then log in")
     return grant_for_user(ctx, session, user, client_id or "openqcs")
 
 

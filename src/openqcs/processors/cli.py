@@ -19,7 +19,20 @@ from openqcs.processors.synth import Medians, synthesize
 app = typer.Typer(help="Quantum processors: ISAs, visibility, noise.", no_args_is_help=True)
 groups = {"processor": app}
 
-ProcessorId = Annotated[Optional[str], typer.Option("--id", help="Processor id (default: the ISA's name).")]
+ProcessorId = Annotated[Optional[str], typer.Option("--processor", "--id",
+                                                    help="Processor id (default: the ISA's name).")]
+# Every command that acts on one processor takes it as an argument or as --processor (the form
+# `admin maintenance` and `admin price` use).
+Target = Annotated[Optional[str], typer.Argument(help="Processor id (or --processor).", show_default=False)]
+TargetOption = Annotated[Optional[str], typer.Option("--processor", help="Processor id.")]
+
+
+def _target(argument: str | None, option: str | None) -> str:
+    if argument and option and argument != option:
+        raise typer.BadParameter(f"two processor ids given: {argument} and --processor {option}")
+    if not (argument or option):
+        raise typer.BadParameter("name the processor: PROCESSOR_ID or --processor PROCESSOR_ID")
+    return argument or option
 Public = Annotated[Optional[bool], typer.Option("--public/--restricted", help="Visible to everyone, or to grantees.")]
 Noiseless = Annotated[Optional[bool], typer.Option("--noiseless/--noisy", help="Simulate without noise.")]
 
@@ -78,6 +91,7 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
         for p in service.processor_summaries(session):
             flags = ("public" if p["public"] else "restricted") + (" noiseless" if p["noiseless"] else "")
+            flags += "" if p["status"] == "online" else f" {p['status']}"
             grants = f" grants: {', '.join(p['grants'])}" if p["grants"] else ""
             typer.echo(f"{p['id']}\t{p['family']}\t{flags}\tISA v{p['isaVersion'] or '-'}{grants}")
 
@@ -100,9 +114,10 @@ Group_ = Annotated[Optional[str], typer.Option("--group", help="Group name.")]
 
 
 @app.command("grant")
-def grant(processor_id: str, user: User_ = None, group: Group_ = None,
+def grant(processor_id: Target = None, user: User_ = None, group: Group_ = None, processor: TargetOption = None,
           database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Let a user or group see a restricted processor."""
+    processor_id = _target(processor_id, processor)
     with _context(database_url, data_dir) as ctx, ctx.db.session(write=True) as session:
         kind, account = _account(session, user, group)
         made = service.grant(session, processor_id, account_type=kind, account_id=account)
@@ -110,9 +125,10 @@ def grant(processor_id: str, user: User_ = None, group: Group_ = None,
 
 
 @app.command("revoke")
-def revoke(processor_id: str, user: User_ = None, group: Group_ = None,
+def revoke(processor_id: Target = None, user: User_ = None, group: Group_ = None, processor: TargetOption = None,
            database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Take back a grant."""
+    processor_id = _target(processor_id, processor)
     with _context(database_url, data_dir) as ctx, ctx.db.session(write=True) as session:
         kind, account = _account(session, user, group)
         gone = service.revoke(session, processor_id, account_type=kind, account_id=account)
@@ -120,11 +136,31 @@ def revoke(processor_id: str, user: User_ = None, group: Group_ = None,
 
 
 @app.command("set")
-def set_(processor_id: str, public: Public = None, noiseless: Noiseless = None,
-         database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
-    """Change a processor's visibility or noise."""
-    if public is None and noiseless is None:
-        raise typer.BadParameter("say what to change: --public/--restricted, --noiseless/--noisy")
+def set_(processor_id: Target = None, public: Public = None, noiseless: Noiseless = None,
+         status: Annotated[Optional[str], typer.Option(
+             "--status", help="online, offline (accessors not live) or degraded.")] = None,
+         processor: TargetOption = None, database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Change a processor's visibility, noise or status."""
+    processor_id = _target(processor_id, processor)
+    if public is None and noiseless is None and status is None:
+        raise typer.BadParameter("say what to change: --public/--restricted, --noiseless/--noisy, --status")
     with _context(database_url, data_dir) as ctx, ctx.db.session(write=True) as session:
         p = service.set_flags(session, processor_id, public=public, noiseless=noiseless)
-        typer.echo(f"{p.id}: {'public' if p.public else 'restricted'}, {'noiseless' if p.noiseless else 'noisy'}")
+        if status is not None:
+            service.set_status(session, processor_id, status)
+        typer.echo(f"{p.id}: {'public' if p.public else 'restricted'}, {'noiseless' if p.noiseless else 'noisy'}, "
+                   f"{p.status}")
+
+
+@app.command("delete")
+def delete(processor_id: Target = None, processor: TargetOption = None,
+           yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm.")] = False,
+           database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Delete a processor with its ISA history, grants, prices, endpoints and reservations."""
+    processor_id = _target(processor_id, processor)
+    with _context(database_url, data_dir) as ctx:
+        if not yes:
+            typer.confirm(f"delete processor {processor_id} and everything that refers to it?", abort=True)
+        with ctx.db.session(write=True) as session:
+            service.delete_processor(session, processor_id)
+        typer.echo(f"{processor_id} deleted")
