@@ -1,0 +1,60 @@
+"""The pytest plugin (entry point ``pytest11: openqcs``): a local QCS for every test.
+
+::
+
+    from pyquil import get_qc
+
+    def test_bell(openqcs):
+        qc = get_qc("Aspen-M-3")
+        ...
+
+One server per session (free ports, a fresh SQLite file, quilc and the QVM beside it); before
+each test its state goes back to the demo seed, its clock to real time, faults away, and
+Rigetti's clients are pointed at it as ``demo@openqcs.local``. Mark a test
+``@pytest.mark.openqcs(reset=False)`` to keep what the previous test left, or ``empty=True`` to
+start with no users and no processors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from openqcs.testing.handle import DEMO_EMAIL, OpenQCS
+from openqcs.testing.server import SessionServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "openqcs(reset=True, empty=False): how the openqcs fixture prepares a test")
+
+
+@pytest.fixture(scope="session")
+def openqcs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SessionServer]:
+    """The session's ``openqcs serve`` process."""
+    server = SessionServer(tmp_path_factory.mktemp("openqcs"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def openqcs(openqcs_server: SessionServer, tmp_path_factory: pytest.TempPathFactory,
+            monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[OpenQCS]:
+    """A handle on the session's server, with the clients' settings pointed at it for this test."""
+    marker = request.node.get_closest_marker("openqcs")
+    options = {"reset": True, "empty": False, **(marker.kwargs if marker else {})}
+    handle = OpenQCS(openqcs_server.settings, openqcs_server.admin_token, tmp_path_factory.mktemp("qcs"))
+    if options["reset"]:
+        handle.real_time()
+        handle.reset(empty=options["empty"])
+    if not options["empty"]:
+        handle.use(DEMO_EMAIL)
+    for name, value in handle.client_env.items():
+        monkeypatch.setenv(name, value)
+    try:
+        yield handle
+    finally:
+        handle.close()

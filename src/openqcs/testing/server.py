@@ -1,0 +1,110 @@
+"""One ``openqcs serve`` for a test session: free ports, a fresh SQLite file, the test clock,
+an admin token, and quilc / the QVM on their own ports."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+from openqcs.config import Settings, load_settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# The interpreter running the tests serves too: no `openqcs` script needs to be on PATH.
+SERVE = "from openqcs.cli import main; main()"
+
+
+class SessionServer:
+    """A server process in ``data_dir``; ``settings`` are the ones it runs with."""
+
+    def __init__(self, data_dir: Path, *, forest: bool = True, extra_env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.admin_token = secrets.token_urlsafe(24)
+        self.env = {
+            "OPENQCS_HOST": "127.0.0.1",
+            "OPENQCS_HTTP_PORT": str(free_port()),
+            "OPENQCS_GRPC_PORT": str(free_port()),
+            "OPENQCS_DATA_DIR": str(data_dir),
+            "OPENQCS_DATABASE_URL": f"sqlite:///{data_dir / 'openqcs.db'}",
+            "OPENQCS_CLOCK_FILE": str(data_dir / "clock-offset"),
+            "OPENQCS_ADMIN_TOKEN": self.admin_token,
+            "OPENQCS_LOG_LEVEL": "WARNING",
+            "OPENQCS_QUILC_PORT": str(free_port()) if forest else "0",
+            "OPENQCS_QVM_PORT": str(free_port()) if forest else "0",
+            **(extra_env or {}),
+        }
+        self.settings: Settings = load_settings(self.env)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def start(self, timeout: float = 120.0) -> None:
+        # Only our variables: a user's own OPENQCS_* must not leak into the test server.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENQCS_")} | self.env
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-c", SERVE, "serve"], env=env, stdout=log, stderr=log,
+                                            start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"openqcs serve exited with {self.process.returncode}:\n{self.log_tail()}")
+            if self._answers() and self._listening(self.settings.grpc_port):
+                self._wait_for_forest(min(deadline, time.monotonic() + 15))
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"openqcs serve did not come up in {timeout:.0f} s:\n{self.log_tail()}")
+
+    def _wait_for_forest(self, deadline: float) -> None:
+        """quilc and the QVM start beside the API; a build without one of them still serves the rest."""
+        ports = [p for p in (self.settings.quilc_port, self.settings.qvm_port) if p]
+        while ports and time.monotonic() < deadline:
+            ports = [p for p in ports if not self._listening(p)]
+            time.sleep(0.1)
+
+    def _answers(self) -> bool:
+        try:
+            with urlopen(self.settings.api_url + "/v1/healthcheck", timeout=1) as response:
+                return response.status == 200
+        except (URLError, OSError):
+            return False
+
+    def _listening(self, port: int) -> bool:
+        try:
+            socket.create_connection((self.settings.host, port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self.process = None
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+        self.process = None
+
+    def log_tail(self, size: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-size:]
+        except OSError:
+            return ""
