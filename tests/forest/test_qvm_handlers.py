@@ -137,6 +137,8 @@ def test_expectation_of_an_operator_on_a_qubit_the_preparation_never_touches():
     ({"type": "multishot", "compiled-quil": "H 0\nFOO 1\n", "addresses": {}, "trials": 5}, "line 2: `FOO 1`"),
     ({"type": "multishot", "compiled-quil": "H 0\nH(\n", "addresses": {}, "trials": 5}, "does not parse"),
     ({"type": "wavefunction", "compiled-quil": "".join(f"H {q}\n" for q in range(27))}, "at most 26 qubits"),
+    ({"type": "multishot", "compiled-quil": "DECLARE ro BIT\n" + "".join(f"H {q}\nMEASURE {q} ro\n" for q in range(22))
+      + "H 0\n", "addresses": {"ro": True}, "trials": 65535}, "use fewer trials or qubits"),
     ({"type": "multishot-measure", "compiled-quil": "H 0\n", "qubits": [0, -1], "trials": 3}, "qubit indices"),
     ({"type": "expectation", "state-preparation": "H 0\n"}, "needs operators"),
     ({"type": "expectation", "state-preparation": "H 0\n", "operators": ["DECLARE ro BIT\nMEASURE 0 ro\n"]},

@@ -35,9 +35,8 @@ class ProgramNoise:
     povm: dict[int, tuple[float, float]] = field(default_factory=dict)  # physical -> (p10, p01)
     _cache: dict = field(default_factory=dict, repr=False)
 
-    @property
-    def reset_fail(self) -> list[float]:
-        return [0.0] * len(self.physical)
+    def __post_init__(self) -> None:
+        self.reset_fail = [0.0] * len(self.physical)  # RESET itself is exact on the QVM
 
     @property
     def has_kraus(self) -> bool:
@@ -71,10 +70,6 @@ class ProgramNoise:
 
     def readout_error(self, qubit: int) -> tuple[float, float]:
         return self.povm.get(self.physical[qubit], (0.0, 0.0))
-
-    @property
-    def readout_flip(self) -> list[float]:
-        return [max(self.readout_error(q)) for q in range(len(self.physical))]
 
 
 def pauli_triple(value, what: str) -> PauliTriple | None:

@@ -1,0 +1,1 @@
+"""The QVM-compatible simulator service: ``app`` (ASGI), ``handlers`` (request types), ``server`` (start/stop)."""

@@ -11,6 +11,7 @@ import numpy as np
 
 from openqcs.errors import InvalidArgument
 from openqcs.simulator.engine import get_engine
+from openqcs.simulator.engines.aer import DENSITY_MATRIX_MAX_QUBITS
 from openqcs.simulator.program import ParsedProgram, parse_program
 from openqcs.simulator.program_noise import pauli_triple, program_noise
 from openqcs.simulator.simulate import initial_memory
@@ -18,6 +19,9 @@ from openqcs.simulator.states import check_width, expectations, final_state, hoi
 
 VERSION = "1.17.2 [openqcs]"  # pyquil reads major.minor and needs at least 1.8
 MAX_TRIALS = 1_000_000
+# Amplitude updates (trials x 2^qubits x instructions) of one-trajectory-per-trial runs: past
+# this a request would hold one of the two simulation threads long after the client gave up.
+PER_TRIAL_BUDGET = 2e10
 PROGRAM_FIELDS = ("compiled-quil", "quil-instructions", "uncompiled-quil")
 EMPTY = ParsedProgram("", [], [], {}, {}, {})
 
@@ -47,6 +51,7 @@ def multishot(request: dict) -> Reply:
     wanted = _addresses(request.get("addresses"), program)
     noise = program_noise(program, *_noise(request))
     program, memory = hoist_prelude(program, initial_memory(program, {}))
+    _check_cost(program, trials, noise)
     result = get_engine("aer").run(program, memory, trials, noise, _seed(request))
     out: dict[str, list] = {}
     for name, indices in wanted.items():
@@ -79,6 +84,7 @@ def multishot_measure(request: dict) -> Reply:
     check_width(len(measured.qubits))
     noise = program_noise(measured, *_noise(request))
     measured, memory = hoist_prelude(measured, initial_memory(measured, {}))
+    _check_cost(measured, trials, noise)
     bits = get_engine("aer").run(measured, memory, trials, noise, _seed(request)).readout[name]
     columns = {q: i for i, q in enumerate(used)}
     table = np.zeros((trials, len(qubits)), dtype=np.int64)
@@ -144,6 +150,19 @@ def _trials(request: dict) -> int:
     if not _is_index(trials) or not 1 <= trials <= MAX_TRIALS:
         raise InvalidArgument(f"trials must be an integer from 1 to {MAX_TRIALS}, got {trials!r}")
     return trials
+
+
+def _check_cost(program: ParsedProgram, trials: int, noise) -> None:
+    n = len(program.qubits)
+    if program.has_control:
+        return  # the per-shot interpreter checks its own budget
+    kraus_wide = noise is not None and n > DENSITY_MATRIX_MAX_QUBITS and getattr(noise, "has_kraus", False)
+    if (program.sampleable and not kraus_wide) or trials * 2**n * max(1, len(program.ops)) <= PER_TRIAL_BUDGET:
+        return
+    why = "measures mid-circuit or resets" if not program.sampleable else "has Kraus noise on more than " \
+        f"{DENSITY_MATRIX_MAX_QUBITS} qubits"
+    raise InvalidArgument(f"this program {why}, so each of its {trials} trials is simulated on its own over "
+                          f"{n} qubits, which would take too long; use fewer trials or qubits")
 
 
 def _seed(request: dict) -> int | None:
