@@ -128,3 +128,41 @@ def test_sdk_compile_program_and_version(stack):
     assert all(line.split("(")[0].split()[0] in {"DECLARE", "RX", "RZ", "CZ", "XY", "CPHASE", "MEASURE"} for line in lines)
     assert len(out["rewiring"]) == 3
     assert "Received error message from server" in out["bad"] and "line 2" in out["bad"]
+
+
+GENERIC = """
+import json, math
+from pyquil import get_qc, Program
+from pyquil.api import BenchmarkConnection
+from pyquil.gates import H, CNOT, MEASURE, PHASE
+from pyquil.paulis import sX
+
+# The pyqvm flavour simulates in-process, so only quilc is needed; pyquil then runs what we emit.
+qc = get_qc("9q-square-pyqvm", compiler_timeout=60.0)
+out = {"version": qc.compiler.get_version_info()}
+p = Program(H(0), CNOT(0, 1))
+ro = p.declare("ro", "BIT", 2)
+p += MEASURE(0, ro[0])
+p += MEASURE(1, ro[1])
+exe = qc.compile(p.wrap_in_numshots_loop(60))
+out["native"] = exe.out()
+out["bell"] = qc.run(exe).get_register_map()["ro"].tolist()
+qasm = 'OPENQASM 2.0;\\ninclude "qelib1.inc";\\nqreg q[3];\\ncreg ro[2];\\nh q[0];\\ncx q[0],q[2];\\nmeasure q[0] -> ro[0];\\nmeasure q[2] -> ro[1];\\n'
+out["qasm"] = qc.compiler.transpile_qasm_2(qasm).out()
+bench = BenchmarkConnection(timeout=30)
+out["conjugated"] = str(bench.apply_clifford_to_pauli(Program("H 0"), sX(0)))
+out["rb"] = [str(c) for c in bench.generate_rb_sequence(3, [PHASE(math.pi / 2, 0), H(0)], seed=52)]
+print(json.dumps(out))
+"""
+
+
+def test_pyquil_generic_lattice_qasm_and_benchmark_connection(stack):
+    _, env = stack
+    out = run_client("pyquil", GENERIC, env, timeout=300)
+    assert out["version"]["quilc"] == "1.27.0"
+    assert "CNOT" not in out["native"] and "H 0" not in out["native"]
+    bell = out["bell"]
+    assert len(bell) == 60 and all(a == b for a, b in bell) and {a for a, _ in bell} == {0, 1}
+    assert out["qasm"].startswith("DECLARE ro BIT[2]") and "MEASURE" in out["qasm"]
+    assert out["conjugated"].replace(" ", "") in ("(1+0j)*Z0", "Z0")
+    assert len(out["rb"]) == 3

@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -191,3 +195,93 @@ def test_stop_ends_the_process_and_frees_the_port():
 
 def test_zero_port_means_off():
     assert server.start(load_settings({}, quilc_port=0)) is None
+
+
+def test_conjugate_pauli_by_clifford_is_served_in_quilcs_shape(quilc):
+    message = request("conjugate_pauli_by_clifford", {"*args": [{
+        "_type": "ConjugateByCliffordRequest", "pauli": {"_type": "PauliTerm", "indices": [0], "symbols": ["X"]},
+        "clifford": "H 0\n"}]})
+    reply = call(quilc, message)
+    assert reply["_type"] == "RPCReply" and reply["id"] == message["id"]
+    assert (reply["result"]["phase"], reply["result"]["pauli"]) == (0, "Z")  # pyquil's own test: H X H = Z
+    bad = call(quilc, request("conjugate_pauli_by_clifford", {"*args": [{
+        "pauli": {"indices": [0], "symbols": ["X"]}, "clifford": "T 0\n"}]}))
+    assert bad["_type"] == "RPCError" and bad["error"]
+
+
+def test_generate_rb_sequence_is_served_and_seeded(quilc):
+    args = {"_type": "RandomizedBenchmarkingRequest", "depth": 3, "qubits": 1,
+            "gateset": ["PHASE(1.5707963267948966) 0", "H 0"], "seed": 52, "interleaver": None}
+    first = call(quilc, request("generate_rb_sequence", {"*args": [args]}))
+    again = call(quilc, request("generate_rb_sequence", {"*args": [args]}))
+    assert first["_type"] == "RPCReply"
+    sequence = first["result"]["sequence"]
+    assert len(sequence) == 3 and all(all(i in (0, 1) for i in clifford) for clifford in sequence)
+    assert again["result"]["sequence"] == sequence
+    bad = call(quilc, request("generate_rb_sequence", {"*args": [{**args, "depth": "three"}]}))
+    assert bad["_type"] == "RPCError" and "depth" in bad["error"]
+
+
+def test_a_killed_compile_worker_still_answers_and_is_replaced():
+    from openqcs.forest.quilc.workers import Job, Pool
+
+    pool = Pool(1, "WARNING")
+    answers = []
+    done = threading.Event()
+
+    def record(ok, value):
+        answers.append((ok, value))
+        done.set()
+
+    try:
+        params = {"*args": [{"quil": big_program(), "target_device": ASPEN}]}
+        pool.submit(Job("quil_to_native_quil", params, time.monotonic() + 120, record))
+        deadline = time.monotonic() + 60
+        while not (pool.workers[0].process and pool.workers[0].process.is_alive()):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)  # inside the compile
+        pool.workers[0].process.kill()
+        assert done.wait(30)
+        assert answers[0][0] is False and "stopped unexpectedly" in answers[0][1]
+        done.clear()
+        small = {"*args": [{"quil": BELL, "target_device": TWO_Q}]}
+        pool.submit(Job("quil_to_native_quil", small, time.monotonic() + 60, record))
+        assert done.wait(60)
+        assert answers[1][0] is True and "DECLARE ro BIT[2]" in answers[1][1]["quil"]
+    finally:
+        pool.close()
+
+
+ORPHAN = """
+import sys, time
+from openqcs.config import load_settings
+from openqcs.forest.quilc import server
+server.start(load_settings({{}}, host="127.0.0.1", quilc_port={port}, log_level="WARNING"))
+print("up", flush=True)
+time.sleep(600)
+"""
+
+
+def test_quilc_exits_when_its_parent_dies():
+    port = free_port()
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN.format(port=port)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline().strip() == "up"
+        assert call(f"tcp://127.0.0.1:{port}", request("get_version_info"))["_type"] == "RPCReply"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 20
+        while True:
+            probe = zmq.Context.instance().socket(zmq.ROUTER)
+            try:
+                probe.bind(f"tcp://127.0.0.1:{port}")
+                break
+            except zmq.ZMQError:
+                assert time.monotonic() < deadline, "the orphaned quilc process kept its port"
+                time.sleep(0.2)
+            finally:
+                probe.close(0)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
