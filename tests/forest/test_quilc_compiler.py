@@ -270,3 +270,37 @@ def test_every_standard_gate_matches_the_quil_definition(modifiers):
         ours = little_endian(Operator(build_gate(name, modifiers, values, want_qubits, {})).data)
         quil_def = table.apply_modifiers(modifiers, lambda p, n=name: table.STANDARD[n][2](*p), values)
         assert np.allclose(ours, quil_def, atol=1e-9), name  # exactly, global phase included
+
+
+def test_naive_rewiring_starts_every_qubit_where_the_program_put_it():
+    source = 'PRAGMA INITIAL_REWIRING "NAIVE"\nDECLARE ro BIT[1]\nH 10\nCNOT 10 11\nMEASURE 11 ro[0]\n'
+    compiled = compile_quil(source, ASPEN)
+    assert compiled.initial == [10, 11]
+    assert compiled.quil.splitlines()[1] == 'PRAGMA INITIAL_REWIRING "NAIVE"'
+    assert_equivalent("H 10\nCNOT 10 11\n", compiled)
+
+
+def test_resets_fences_and_delays_are_kept_on_the_placed_qubits():
+    source = "DECLARE ro BIT[2]\nRESET\nH 3\nRESET 4\nFENCE 3 4\nDELAY 3 1e-06\nCNOT 3 4\nMEASURE 4 ro[1]\n"
+    compiled = compile_quil(source, ASPEN)
+    placed = dict(zip(compiled.qubit_ids, compiled.final))
+    lines = compiled.quil.splitlines()
+    assert lines[1] == "RESET"
+    assert f"RESET {placed[4]}" in lines
+    assert f"FENCE {placed[3]} {placed[4]}" in lines and f"DELAY {placed[3]} 1e-6" in lines
+    fence = lines.index(f"FENCE {placed[3]} {placed[4]}")
+    assert any(line.startswith(("CZ", "XY", "CPHASE")) for line in lines[fence:])  # CNOT stays after the FENCE
+
+
+def test_programs_over_the_size_limit_are_refused_with_the_limit():
+    with pytest.raises(CompileError, match="at most 100000"):
+        compile_quil("H 0\n" * 100_001, SQUARE_9)
+
+
+def test_dead_qubits_and_edges_are_never_used():
+    device = generic_device([(0, 1), (1, 2), (2, 3)], [0, 1, 2, 3], dead=(1,))
+    device["isa"]["2Q"]["2-3"]["dead"] = True
+    with pytest.raises(CompileError, match="no live 2-qubit edges"):
+        compile_quil("CNOT 0 1\n", device)  # 0-1 and 1-2 die with qubit 1, and 2-3 is dead
+    compiled = compile_quil("H 0\nX 1\nRX(0.3) 2\n", device)
+    assert sorted(compiled.final) == [0, 2, 3]

@@ -5,7 +5,7 @@ A program without anything between its gates (the usual case) is one circuit, co
 qiskit picks the placement and the qubits may end permuted (``final_rewiring``). A program with
 control flow, mid-program PRAGMAs/FENCEs/DELAYs/RESET or a PRESERVE_BLOCK is several circuits:
 all of them use one placement (identity placement when a PRESERVE_BLOCK is present, as its
-instructions are kept verbatim), and wherever routing permuted the qubits, SWAPs over live edges
+instructions are kept verbatim, or with PRAGMA INITIAL_REWIRING "NAIVE"), and wherever routing permuted the qubits, SWAPs over live edges
 restore the placement at the circuit's end so that the instructions in between see the qubits
 where they expect them.
 """
@@ -104,8 +104,8 @@ def _check(parsed: Parsed, device: Device, protoquil: bool) -> None:
 def _identity_layout(parsed: Parsed, device: Device) -> list[int]:
     missing = [q for q in parsed.qubit_ids if q not in device.index]
     if missing:
-        raise CompileError(f"PRAGMA PRESERVE_BLOCK keeps qubits where they are, but qubit(s) {missing} "
-                           "are not live on this device")
+        raise CompileError(f"PRAGMA PRESERVE_BLOCK and PRAGMA INITIAL_REWIRING \"NAIVE\" keep qubits where they "
+                           f"are, but qubit(s) {missing} are not live on this device")
     return [device.index[q] for q in parsed.qubit_ids]
 
 
@@ -161,7 +161,7 @@ def compile_quil(source: str, target_device: object, *, protoquil: bool = False,
     # Free placement is only known after the transpile: a FENCE/DELAY before it needs a fixed one.
     head = parsed.pieces[:parsed.pieces.index(circuits[0])] if circuits else []
     free = len(circuits) == 1 and not parsed.has_preserve and not any(p.qubits for p in head)
-    if parsed.has_preserve:
+    if parsed.has_preserve or parsed.naive:
         layout = _identity_layout(parsed, device)
     elif free or not circuits:
         layout = None

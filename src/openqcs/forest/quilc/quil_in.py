@@ -45,6 +45,7 @@ class Parsed:
     control: bool = False
     preserved: set[int] = field(default_factory=set)  # logical qubits inside PRESERVE_BLOCKs
     has_preserve: bool = False
+    naive: bool = False  # PRAGMA INITIAL_REWIRING "NAIVE": logical qubit q starts on device qubit q
 
 
 def read_program(source: str) -> Parsed:
@@ -169,6 +170,9 @@ class _Reader:
         elif kind in ("Fence", "Delay") and inner.qubits:
             qubits = tuple(self.logical[q] for q in self._qubits(ins))
             self.out.pieces.append(Passthrough(ins.to_quil(), qubits, inner))
+        elif kind == "Pragma" and inner.name == "INITIAL_REWIRING":
+            self.out.naive = (inner.data or "").strip().upper() == "NAIVE"
+            self.out.pieces.append(Passthrough(ins.to_quil()))
         elif kind in VERBATIM or kind in ("Reset", "Fence", "Delay"):
             self.out.control |= kind in CONTROL
             self.out.pieces.append(Passthrough(ins.to_quil()))
