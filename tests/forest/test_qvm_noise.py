@@ -135,3 +135,12 @@ def test_gate_noise_also_follows_a_full_reset_on_every_qubit(engine):
     quil = "DECLARE ro BIT[2]\nRESET\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
     q0, q1 = ones_fraction(quil, engine, gate=(0.0, 0.3, 0.0))
     assert within(q0, 0.3) and within(q1, 0.3)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_noise_pragmas_name_physical_qubits_whatever_the_compression(engine):
+    # Qubits 3 and 7 become dense 0 and 1: the pragmas still act on qubit 7 only.
+    quil = (f"DECLARE ro BIT[2]\n{kraus_pragma('X', '7', np.eye(2))}\nPRAGMA READOUT-POVM 3 \"(1 0.5 0 0.5)\"\n"
+            "X 3\nX 7\nMEASURE 3 ro[0]\nMEASURE 7 ro[1]\n")
+    three, seven = ones_fraction(quil, engine)
+    assert within(three, 0.5) and seven == 0.0
