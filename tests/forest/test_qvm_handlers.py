@@ -62,6 +62,10 @@ def test_multishot_keeps_classical_control():
     assert all(a == b for a, b in ro) and {a for a, _ in ro} == {0, 1}
 
 
+def test_multishot_of_an_empty_program_returns_nothing_requested():
+    assert decoded(type="multishot", compiled_quil="", addresses={}, trials=3) == {}
+
+
 def test_program_field_may_be_quil_instructions():
     out = decoded(type="multishot", quil_instructions="DECLARE ro BIT[1]\nX 5\nMEASURE 5 ro[0]\n",
                   addresses={"ro": True}, trials=2)

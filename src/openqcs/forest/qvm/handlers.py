@@ -136,7 +136,8 @@ def _source(request: dict) -> str:
 
 
 def _program(request: dict) -> ParsedProgram:
-    program = _parse(_source(request))
+    source = _source(request)
+    program = _parse(source) if source.strip() else EMPTY
     check_width(len(program.qubits))
     return program
 
