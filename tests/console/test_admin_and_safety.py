@@ -48,10 +48,22 @@ def test_an_admin_adds_credit_to_a_user_and_disables_them(page, console_server, 
     page.goto("/console/admin/operations")
     page.get_by_label("Rows", exact=True).fill("2")
     page.get_by_label("Columns", exact=True).fill("3")
-    page.get_by_label("Processor id (empty: family-rowsxcols-sseed)").fill(f"Console-{secrets.token_hex(2)}")
+    synthesized = f"Console-{secrets.token_hex(2)}"
+    page.get_by_label("Processor id (empty: family-rowsxcols-sseed)").fill(synthesized)
     page.get_by_role("button", name="Synthesize").click()
     expect(page.get_by_role("status")).to_contain_text("ISA version 1 stored.")
     page.screenshot(path=shots / "admin-operations.png", full_page=True)
+    # Maintenance on it shows in its calendar.
+    day = (console_server.ctx.clock.now() + timedelta(days=1)).strftime("%Y-%m-%d")
+    page.get_by_label("Processor", exact=True).last.select_option(synthesized)
+    page.get_by_label("From (UTC)").fill(f"{day}T10:00")
+    page.get_by_label("Until (UTC)").fill(f"{day}T12:00")
+    page.get_by_label("Summary").fill("Fridge warm-up")
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.get_by_role("status")).to_have_text(f"Maintenance on {synthesized} scheduled.")
+    page.goto(f"/console/processors/{synthesized}")
+    expect(page.locator("svg.lattice g.qubit")).to_have_count(6)
+    expect(page.locator("#calendar")).to_contain_text("Fridge warm-up")
 
 
 def test_a_user_who_is_not_an_admin_gets_a_clear_refusal(page, console_server):

@@ -56,3 +56,54 @@ def test_aspen_m3_lattice_has_80_qubits_a_legend_and_a_metric_selector(page, sho
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the ISA (JSON)").click()
     assert download.value.suggested_filename == "Aspen-M-3-isa.json"
+
+
+def test_a_keyboard_alone_signs_in_and_reaches_the_processors(page):
+    page.goto("/console/login")
+    page.keyboard.press("Tab")  # the skip link comes first
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name=re.compile("^Sign in"))).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Email")).to_be_focused()  # autofocus on the issuer's page
+    page.keyboard.type(DEMO_EMAIL)
+    page.keyboard.press("Tab")
+    page.keyboard.type("openqcs-demo")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/console/?$"))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Processors").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quantum processors")
+
+
+def test_a_wrong_password_is_explained_on_the_sign_in_page(page):
+    page.goto("/console/signin")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Wrong email or password")
+    expect(page).to_have_title(re.compile("^Sign in"))
+
+
+def test_an_expired_access_token_is_refreshed_without_signing_in_again(page, console_server):
+    sign_in(page)
+    before = next(c["value"] for c in page.context.cookies() if c["name"] == "oqcs_session")
+    console_server.move_clock(console_server.settings.access_token_ttl + 3600)  # past the access token's life
+    try:
+        page.goto("/console/billing")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Billing")
+        after = next(c["value"] for c in page.context.cookies() if c["name"] == "oqcs_session")
+        assert after != before  # new tokens, sent back in the cookie
+        page.goto("/console/processors")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Quantum processors")
+    finally:
+        console_server.move_clock(0)
+
+
+def test_unknown_console_pages_and_processors_are_explained(page):
+    sign_in(page)
+    assert page.goto("/console/processors/No-Such-QPU").status == 404
+    expect(page.get_by_role("alert")).to_have_text("quantum processor 'No-Such-QPU' not found")
+    assert page.goto("/console/reservations?processor=Aspen-M-3&duration=7m").status == 422
+    expect(page.get_by_role("alert")).to_contain_text("multiple of 15m")
