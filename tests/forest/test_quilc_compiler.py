@@ -44,7 +44,13 @@ SQUARE_9 = generic_device([(r * 3 + c, r * 3 + c + 1) for r in range(3) for c in
 LINE = generic_device([(0, 1), (2, 3), (3, 4), (4, 5)], list(range(6)), dead=(5,))
 LINE["isa"]["2Q"]["1-2"] = {"ids": [1, 2], "gates": [g for g in copy.deepcopy(TWO_Q["isa"]["2Q"]["0-1"]["gates"])
                                                     if g["operator"] == "XY"]}
-DEVICES = {"9q-square": SQUARE_9, "aspen-m3": ASPEN, "line-dead": LINE}
+CPHASE_LINE = generic_device([(0, 1), (1, 2), (2, 3), (3, 4)], list(range(5)), two_q_gates=())
+for _edge in CPHASE_LINE["isa"]["2Q"].values():
+    _edge["gates"] = [{"operator_type": "gate", "operator": "CPHASE", "duration": 0.01, "fidelity": 1.0,
+                       "parameters": ["theta"], "arguments": ["_", "_"]}]
+DEVICES = {"9q-square": SQUARE_9, "aspen-m3": ASPEN, "line-dead": LINE,
+           "xy-line": generic_device([(0, 1), (1, 2), (2, 3), (3, 4)], list(range(5)), two_q_gates=("XY",)),
+           "cphase-line": CPHASE_LINE}
 
 ONE_Q = ["H", "X", "Y", "Z", "S", "T", "RX", "RY", "RZ", "PHASE"]
 TWO_Q_GATES = ["CNOT", "CZ", "SWAP", "ISWAP", "CPHASE", "XY", "PSWAP", "CPHASE01"]
@@ -143,7 +149,7 @@ def assert_native(compiled, device: dict) -> None:
 @pytest.mark.parametrize("size,gates,seed", [(2, 12, 1), (3, 25, 2), (4, 40, 3), (5, 40, 4)])
 def test_random_circuits_compile_to_equivalent_native_programs(device, size, gates, seed):
     rng = np.random.default_rng(seed)
-    pool = list(range(0, 5)) if device == "line-dead" else list(range(0, 9))
+    pool = list(range(0, 9)) if device in ("9q-square", "aspen-m3") else list(range(0, 5))
     ids = sorted(int(q) for q in rng.choice(pool, size, replace=False))
     source = random_program(rng, ids, gates)
     compiled = compile_quil(source, DEVICES[device], protoquil=True)

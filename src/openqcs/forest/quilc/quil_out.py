@@ -28,19 +28,37 @@ def _angle(value, wrap: bool = True) -> str:
     return angle_text(value)
 
 
+def _is_zero(angle) -> bool:
+    return isinstance(angle, (int, float)) and abs(wrap_angle(float(angle))) < 1e-12
+
+
 def emit(circuit: QuantumCircuit, ids: list[int], clbits: list[tuple[str, int] | None],
          lines: list[str], natives: list[Native]) -> None:
-    """Append ``circuit``'s instructions to ``lines``; ``clbits[i]`` is the memory of clbit i."""
+    """Append ``circuit``'s instructions to ``lines``; ``clbits[i]`` is the memory of clbit i.
+
+    Consecutive RZs on a qubit are summed (qiskit leaves parametric ones unmerged), and RZs that
+    come to zero are dropped."""
+    pending: dict[int, object] = {}  # dense qubit -> RZ angle not yet written
+
+    def flush(qubit: int) -> None:
+        angle = pending.pop(qubit, None)
+        if angle is not None and not _is_zero(angle):
+            lines.append(f"RZ({_angle(angle)}) {ids[qubit]}")
+            natives.append(Native("rz", (qubit,)))
+
     for inst in circuit.data:
         op = inst.operation
         dense = tuple(circuit.find_bit(q).index for q in inst.qubits)
-        qs = " ".join(str(ids[q]) for q in dense)
         name = op.name
         if name == "rz":
-            if isinstance(op.params[0], (int, float)) and abs(wrap_angle(float(op.params[0]))) < 1e-12:
-                continue
-            text = f"RZ({_angle(op.params[0])}) {qs}"
-        elif name in ("sx", "sxdg", "x"):
+            pending[dense[0]] = pending.get(dense[0], 0.0) + op.params[0]
+            continue
+        if name in ("barrier", "id", "delay"):
+            continue
+        for q in dense:
+            flush(q)
+        qs = " ".join(str(ids[q]) for q in dense)
+        if name in ("sx", "sxdg", "x"):
             text = f"RX({_RX[name]}) {qs}"
         elif name == "cz":
             text = f"CZ {qs}"
@@ -53,9 +71,9 @@ def emit(circuit: QuantumCircuit, ids: list[int], clbits: list[tuple[str, int] |
             text = f"MEASURE {qs} {ref[0]}[{ref[1]}]" if ref else f"MEASURE {qs}"
         elif name == "reset":
             text = f"RESET {qs}"
-        elif name in ("barrier", "id", "delay"):
-            continue
         else:
             raise CompileError(f"internal error: the compiled program holds a non-native {name} gate")
         lines.append(text)
         natives.append(Native(name, dense))
+    for q in sorted(pending):
+        flush(q)
