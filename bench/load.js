@@ -1,6 +1,6 @@
 // Drives one load run with autocannon and prints its summary as one JSON line.
 // Input (argv[2]): {"url", "method", "headers", "connections", "seconds", "maxRequests",
-//                   "bodyTemplate"?, "slotBase"?}
+//                   "bodyTemplate"?, "slotBase"?, "tokens"?}
 const autocannon = require("autocannon");
 
 const spec = JSON.parse(process.argv[2]);
@@ -15,13 +15,19 @@ const options = {
 };
 // {{start}}/{{end}}: a fresh 15-minute slot per request, counting up from slotBase (epoch s).
 const slot = (n, offset) => new Date((spec.slotBase + (n + offset) * 900) * 1000).toISOString();
-if (spec.bodyTemplate) {
+// tokens: a bearer token per request, round robin (many accounts at once).
+if (spec.bodyTemplate || spec.tokens) {
   options.requests = [{
     setupRequest: (req) => {
       counter += 1;
-      req.body = spec.bodyTemplate
-        .split("{{start}}").join(slot(counter, 0))
-        .split("{{end}}").join(slot(counter, 1));
+      if (spec.bodyTemplate) {
+        req.body = spec.bodyTemplate
+          .split("{{start}}").join(slot(counter, 0))
+          .split("{{end}}").join(slot(counter, 1));
+      }
+      if (spec.tokens) {
+        req.headers = { ...req.headers, authorization: "Bearer " + spec.tokens[counter % spec.tokens.length] };
+      }
       return req;
     },
   }];

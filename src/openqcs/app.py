@@ -12,7 +12,7 @@ from openqcs.config import Settings, load_settings
 from openqcs.context import AppContext
 from openqcs.core.faults import FaultMiddleware
 from openqcs.domains import submodules
-from openqcs.http import ratelimit
+from openqcs.http import fastpath, ratelimit
 from openqcs.http.auth import DEPENDENCIES
 from openqcs.http.bodylimit import BodyLimitMiddleware
 from openqcs.http.contract import contract
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         logging_config=None,
     )
     app.state.ctx = ctx
-    inner = BodyLimitMiddleware(ratelimit.wrap(app, ctx.settings), ctx.settings.max_body_bytes)
+    inner = BodyLimitMiddleware(ratelimit.wrap(fastpath.wrap(app, ctx), ctx.settings), ctx.settings.max_body_bytes)
     return ObserveMiddleware(FaultMiddleware(inner, ctx))
 
 

@@ -10,9 +10,9 @@ from openqcs.http.auth import authenticate
 from openqcs.http.principals import GENERATION_SQL
 from openqcs.identity import service as identity
 from openqcs.identity.principal import Principal
-from tests.support.databases import database
 from tests.support.factories import make_user
-from tests.support.server import LiveServer, live_server
+from tests.support.replicas import two_replicas
+from tests.support.server import LiveServer
 
 ADMIN = Principal(0, "admin", "admin@example.test", frozenset(), True)
 
@@ -20,11 +20,8 @@ ADMIN = Principal(0, "admin", "admin@example.test", frozenset(), True)
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def replicas(request, tmp_path_factory):
     first, second = (str(tmp_path_factory.mktemp(f"replica-{request.param}-{i}")) for i in (1, 2))
-    # Replicas behind one name share the issuer, so either accepts the other's tokens.
-    shared = {"OPENQCS_API_ONLY": "true", "OPENQCS_ISSUER_URL": "http://qcs.example.test/oauth2/default"}
-    with database(request.param, first) as url, \
-            live_server(url, first, **shared) as one, live_server(url, second, **shared) as two:
-        yield one, two
+    with two_replicas(request.param, first, second) as servers:
+        yield servers
 
 
 def _status(server: LiveServer, token: str, group: str) -> int:

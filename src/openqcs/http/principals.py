@@ -11,14 +11,13 @@ change on its next request. An entry also lapses after ``TTL`` seconds and at th
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 from cachetools import TTLCache
-from sqlalchemy import exc
 
 from openqcs.context import AppContext
 from openqcs.db.engine import Database
+from openqcs.db.generations import GenerationReader
 from openqcs.identity.principal import Principal
 
 TTL = 60.0
@@ -26,44 +25,20 @@ SIZE = 10_000
 GENERATION_SQL = "SELECT value FROM auth_generation WHERE id = 1"
 
 
-class GenerationReader:
-    """Reads the counter as cheaply as each database allows."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._local = threading.local()
-        path = db.engine.url.database if db.is_sqlite else None
-        self._sqlite_path = path if path and path != ":memory:" else None
-
-    def read(self) -> int | None:
-        try:
-            if self._sqlite_path is not None:
-                row = self._sqlite().execute(GENERATION_SQL).fetchone()
-            else:
-                with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    row = conn.exec_driver_sql(GENERATION_SQL).first()
-        except (sqlite3.Error, exc.DBAPIError):
-            return None  # no counter (not migrated, or state reset): do not cache
-        return int(row[0]) if row else None
-
-    def _sqlite(self) -> sqlite3.Connection:
-        # One autocommit connection per thread, outside the pool: a bare SELECT, no BEGIN, no checkout.
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._local.conn = conn
-        return conn
-
-
 class PrincipalCache:
     def __init__(self, size: int = SIZE, ttl: float = TTL) -> None:
         self._entries: TTLCache[str, tuple[int, float, Principal]] = TTLCache(size, ttl)
+        self._generation: int | None = None
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
     def get(self, token: str, generation: int | None, now: float) -> Principal | None:
         if generation is None:
             return None
         with self._lock:
+            if generation != self._generation:
+                # Forget everything older: a state import may bring an old value back.
+                self._entries.clear()
+                self._generation = generation
             hit = self._entries.get(token)
         if hit is None or hit[0] != generation or hit[1] <= now:
             return None  # the full path decides (and says "expired" when it is)
@@ -81,7 +56,7 @@ class Authority:
 
     def __init__(self, db: Database) -> None:
         self.cache = PrincipalCache()
-        self.generations = GenerationReader(db)
+        self.generations = GenerationReader(db, "auth_generation")
 
 
 def authority(ctx: AppContext) -> Authority:

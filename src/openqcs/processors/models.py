@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openqcs.db.base import Base, UTCDateTime
@@ -52,3 +52,13 @@ class IsaVersion(Base):
     document: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(64))
     created_time: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessorGeneration(Base):
+    """One row (id 1) whose ``value`` triggers bump on any change to processors, grants or ISAs
+    (processors_0004); in-memory processor lists and ISA references check it."""
+
+    __tablename__ = "processor_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

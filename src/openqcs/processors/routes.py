@@ -16,9 +16,11 @@ from openqcs.processors.schemas import (
     QuantumProcessor,
     QuantumProcessorAccessor,
 )
+from openqcs.processors.views import processor_views, visibility
 from openqcs.processors.wire import DocumentCache, bytes_response, document_response
 
 BASE = "/v1/quantumProcessors"
+ISA_SUFFIX = "/instructionSetArchitecture"
 DOCUMENTS = DocumentCache()
 
 
@@ -27,15 +29,32 @@ def _scope(viewer: Principal | None) -> str:
     return viewer.idp_id if viewer else "anonymous"
 
 
+def _processor_ids(ctx: AppContext, viewer: Principal | None) -> list[str]:
+    def load() -> list[str]:
+        with ctx.db.session() as session:
+            return service.list_processor_ids(session, viewer)
+
+    return processor_views(ctx).through(("ids", visibility(viewer)), load)
+
+
+def list_page(ctx: AppContext, viewer: Principal | None, params) -> bytes:
+    query = list_query(params, operation_id="ListQuantumProcessors", signer=ctx.signer, scope=_scope(viewer))
+    page = paginate(_processor_ids(ctx, viewer), query, ctx.signer)
+    body = ListQuantumProcessorsResponse([QuantumProcessor(i) for i in page.items], page.next_page_token)
+    return msgspec.json.encode(body)
+
+
+def plain_list_key(viewer: Principal | None) -> tuple:
+    """The key of the first page without parameters (its token is bound to the caller)."""
+    return ("page", _scope(viewer), visibility(viewer))
+
+
 @get(BASE, operation_id="ListQuantumProcessors", sync_to_thread=True)
 def list_quantum_processors(ctx: AppContext, viewer: Principal | None, request: Request) -> Response:
-    query = list_query(request.query_params, operation_id="ListQuantumProcessors", signer=ctx.signer,
-                       scope=_scope(viewer))
-    with ctx.db.session() as session:
-        ids = service.list_processor_ids(session, viewer)
-    page = paginate(ids, query, ctx.signer)
-    body = ListQuantumProcessorsResponse([QuantumProcessor(i) for i in page.items], page.next_page_token)
-    return bytes_response(request, msgspec.json.encode(body))
+    if request.scope["query_string"]:
+        return bytes_response(request, list_page(ctx, viewer, request.query_params))
+    body = processor_views(ctx).through(plain_list_key(viewer), lambda: list_page(ctx, viewer, {}))
+    return bytes_response(request, body)
 
 
 @get(BASE + "/{quantum_processor_id:str}", operation_id="GetQuantumProcessor", sync_to_thread=True)
@@ -63,12 +82,24 @@ def _loader(ctx: AppContext, version_id: int):
     return load
 
 
-@get(BASE + "/{quantum_processor_id:str}/instructionSetArchitecture", operation_id="GetInstructionSetArchitecture",
+def isa_key(viewer: Principal | None, processor_id: str) -> tuple:
+    return ("isa", visibility(viewer), processor_id)
+
+
+def served_isa(ctx: AppContext, viewer: Principal | None, processor_id: str) -> service.IsaRef:
+    """The ISA reference ``viewer`` gets (NotFound otherwise), from memory while nothing changed."""
+    def load() -> service.IsaRef:
+        with ctx.db.session() as session:
+            return service.served_isa(session, processor_id, viewer)
+
+    return processor_views(ctx).through(isa_key(viewer, processor_id), load)
+
+
+@get(BASE + "/{quantum_processor_id:str}" + ISA_SUFFIX, operation_id="GetInstructionSetArchitecture",
      sync_to_thread=True)
 def get_instruction_set_architecture(ctx: AppContext, viewer: Principal | None, request: Request,
                                      quantum_processor_id: str) -> Response:
-    with ctx.db.session() as session:
-        ref = service.served_isa(session, quantum_processor_id, viewer)
+    ref = served_isa(ctx, viewer, quantum_processor_id)
     return document_response(request, DOCUMENTS, ref.etag, _loader(ctx, ref.version_id))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from litestar import Request, Response
 
@@ -66,8 +66,8 @@ class DocumentCache:
             self._size -= len(body) + (len(packed) if packed else 0)
 
 
-def accepts_gzip(request: Request) -> bool:
-    for part in request.headers.get("accept-encoding", "").split(","):
+def accepts_gzip(headers: Mapping[str, str]) -> bool:
+    for part in headers.get("accept-encoding", "").split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() in ("gzip", "*"):
             q = params.strip()
@@ -75,8 +75,8 @@ def accepts_gzip(request: Request) -> bool:
     return False
 
 
-def etag_matches(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
+def etag_matches(headers: Mapping[str, str], etag: str) -> bool:
+    header = headers.get("if-none-match")
     if not header:
         return False
     for candidate in header.split(","):
@@ -91,24 +91,34 @@ def etag_matches(request: Request, etag: str) -> bool:
     return False
 
 
-def document_response(request: Request, cache: DocumentCache, etag: str, load: Callable[[], bytes]) -> Response:
-    """200 with the cached bytes (gzip if accepted), or 304 when the client already has them."""
-    packed = accepts_gzip(request)
-    headers = {"ETag": f'"{etag}{GZIP_SUFFIX if packed else ""}"', "Vary": "Accept-Encoding",
-               "Cache-Control": "no-cache"}
-    if etag_matches(request, etag):
-        return Response(b"", status_code=304, headers=headers)
+def document_answer(headers: Mapping[str, str], cache: DocumentCache, etag: str,
+                    load: Callable[[], bytes]) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body for a stored document: the cached bytes (gzip if accepted) or
+    304 when the client already has them. Shared by the route and the raw fast path."""
+    packed = accepts_gzip(headers)
+    out = {"vary": "Accept-Encoding", "etag": f'"{etag}{GZIP_SUFFIX if packed else ""}"',
+           "cache-control": "no-cache"}
+    if etag_matches(headers, etag):
+        return 304, out, b""
     body = cache.get(etag, load)
-    if not packed:
-        return bytes_response(request, body, headers, min_gzip=len(body) + 1)
-    return bytes_response(request, body, headers, packed=lambda: cache.gzipped(etag, body), min_gzip=0)
+    if packed:
+        body = cache.gzipped(etag, body)
+        out["content-encoding"] = "gzip"
+    return 200, out, body
+
+
+def document_response(request: Request, cache: DocumentCache, etag: str, load: Callable[[], bytes]) -> Response:
+    status, headers, body = document_answer(request.headers, cache, etag, load)
+    if status == 304:
+        return Response(body, status_code=304, headers=headers)
+    return Response(body, status_code=status, headers=headers, media_type=JSON)
 
 
 def bytes_response(request: Request, body: bytes, headers: dict[str, str] | None = None,
                    packed: Callable[[], bytes] | None = None, min_gzip: int = 1024) -> Response:
     """A JSON response from ready bytes, gzip-compressed when the client accepts it and it pays off."""
     headers = {"Vary": "Accept-Encoding", **(headers or {})}
-    if len(body) >= min_gzip and accepts_gzip(request):
+    if len(body) >= min_gzip and accepts_gzip(request.headers):
         body = packed() if packed else gzip.compress(body, compresslevel=1, mtime=0)
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type=JSON, headers=headers)
