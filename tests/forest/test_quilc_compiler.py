@@ -178,7 +178,8 @@ def test_modifiers_defgates_and_three_qubit_gates_are_equivalent():
 @pytest.mark.parametrize("device", ["9q-square", "aspen-m3"])
 def test_parametric_programs_stay_parametric(device):
     source = ("DECLARE theta REAL[2]\nDECLARE ro BIT[2]\nH 0\nRX(2*theta[1]+pi/2) 0\nRZ(theta[0]) 1\n"
-              "CPHASE(theta[0]) 0 1\nXY(theta[1]) 1 2\nRY(-theta[0]/3) 2\nCNOT 2 0\n")
+              "CPHASE(theta[0]) 0 1\nXY(theta[1]) 1 2\nRY(-theta[0]/3) 2\nCNOT 2 0\n"
+              "CONTROLLED RZ(theta[0]*theta[1]) 1 2\nDAGGER PHASE(sin(theta[1])) 0\nPSWAP(theta[0]) 0 2\n")
     compiled = compile_quil(source, DEVICES[device])
     assert "theta[0]" in compiled.quil and "theta[1]" in compiled.quil
     assert "DECLARE theta REAL[2]" in compiled.quil
@@ -310,3 +311,8 @@ def test_dead_qubits_and_edges_are_never_used():
         compile_quil("CNOT 0 1\n", device)  # 0-1 and 1-2 die with qubit 1, and 2-3 is dead
     compiled = compile_quil("H 0\nX 1\nRX(0.3) 2\n", device)
     assert sorted(compiled.final) == [0, 2, 3]
+
+
+def test_a_reset_after_a_preserved_block_is_kept():
+    source = "DECLARE ro BIT[1]\nPRAGMA PRESERVE_BLOCK\nX 0\nPRAGMA END_PRESERVE_BLOCK\nRESET 0\nMEASURE 0 ro[0]\n"
+    assert "RESET 0\nMEASURE 0 ro[0]" in compile_quil(source, SQUARE_9).quil

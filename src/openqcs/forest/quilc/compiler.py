@@ -173,13 +173,14 @@ def compile_quil(source: str, target_device: object, *, protoquil: bool = False,
     if layout is None and not circuits:
         layout = [device.index.get(q, i) for i, q in enumerate(parsed.qubit_ids)]
     initial = final = layout
-    first = True
+    zero = True  # qubits still in |0>: lets qiskit drop RESETs there
     for piece in parsed.pieces:
         progress.check()
         if isinstance(piece, Passthrough):
             lines.append(_place(piece, ids, final if final is not None else layout))
+            zero = zero and piece.keeps_zero
             continue
-        out = _transpile(piece, target, progress, layout, first)
+        out = _transpile(piece, target, progress, layout, zero)
         start = out.layout.initial_index_layout(filter_ancillas=True)
         end = out.layout.final_index_layout(filter_ancillas=True)
         emit(out, ids, clbits, lines, natives)
@@ -189,7 +190,7 @@ def compile_quil(source: str, target_device: object, *, protoquil: bool = False,
             restore = _restore(target, device, end, layout, progress)
             if restore is not None:
                 emit(restore, ids, [], lines, natives)
-        first = False
+        zero = False
     if initial is None:
         initial = final = layout
     compiled = Compiled("\n".join(lines) + "\n", [ids[q] for q in initial], [ids[q] for q in final],

@@ -33,6 +33,9 @@ class Passthrough:
     text: str
     qubits: tuple[int, ...] = ()  # logical qubits of a FENCE/DELAY, placed when written
     instruction: object = None  # the quil Fence/Delay to rebuild on physical qubits
+    # False when qubits may not be in |0> after it (a preserved block acts on them; a label
+    # can be jumped back to), so the next circuit must not assume they start in |0>
+    keeps_zero: bool = True
 
 
 @dataclass
@@ -143,7 +146,7 @@ class _Reader:
         self.out.has_preserve = True
         for ins in block:
             self.out.preserved.update(self.logical[q] for q in self._qubits(ins))
-        self.out.pieces.append(Passthrough("\n".join(ins.to_quil() for ins in block)))
+        self.out.pieces.append(Passthrough("\n".join(ins.to_quil() for ins in block), keeps_zero=False))
 
     def _instruction(self, ins, kind: str) -> None:
         inner = getattr(ins, "_0", None)
@@ -175,7 +178,7 @@ class _Reader:
             self.out.pieces.append(Passthrough(ins.to_quil()))
         elif kind in VERBATIM or kind in ("Reset", "Fence", "Delay"):
             self.out.control |= kind in CONTROL
-            self.out.pieces.append(Passthrough(ins.to_quil()))
+            self.out.pieces.append(Passthrough(ins.to_quil(), keeps_zero=kind not in CONTROL))
         else:
             raise CompileError(f"{kind} instructions are not supported by this compiler")
 
