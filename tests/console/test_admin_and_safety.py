@@ -13,6 +13,7 @@ from openqcs.identity import service as identity
 from openqcs.identity.accounts import Account
 from openqcs.identity.principal import principal_for_user
 from openqcs.reservations import flows
+from openqcs.reservations import service as reservations
 from tests.console.conftest import DEMO_EMAIL, PASSWORD, password_user, sign_in
 
 
@@ -76,8 +77,10 @@ def test_a_user_who_is_not_an_admin_gets_a_clear_refusal(page, console_server):
 
 def _book_for_demo(server) -> int:
     ctx = server.ctx
-    start = ctx.clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3, hours=secrets.randbelow(20))
+    start = ctx.clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
     with ctx.db.session(write=True) as session:
+        while not reservations.is_free(session, "Aspen-M-3", start, start + timedelta(minutes=30)):
+            start += timedelta(minutes=30)
         user = identity.require_user_by_email(session, DEMO_EMAIL)
         principal = principal_for_user(session, user)
         booked = flows.create_reservation(session, principal, Account.of_user(principal), "Aspen-M-3", start,
