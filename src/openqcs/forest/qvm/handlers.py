@@ -49,7 +49,7 @@ def multishot(request: dict) -> Reply:
     program = _program(request)
     trials = _trials(request)
     wanted = _addresses(request.get("addresses"), program)
-    noise = program_noise(program, *_noise(request))
+    noise = _noise_of(program, request)
     program, memory = hoist_prelude(program, initial_memory(program, {}))
     _check_cost(program, trials, noise)
     result = get_engine("aer").run(program, memory, trials, noise, _seed(request))
@@ -82,7 +82,7 @@ def multishot_measure(request: dict) -> Reply:
     lines += [f"MEASURE {q} {name}[{i}]" for i, q in enumerate(used)]
     measured = _parse("\n".join(lines) + "\n")
     check_width(len(measured.qubits))
-    noise = program_noise(measured, *_noise(request))
+    noise = _noise_of(measured, request)
     measured, memory = hoist_prelude(measured, initial_memory(measured, {}))
     _check_cost(measured, trials, noise)
     bits = get_engine("aer").run(measured, memory, trials, noise, _seed(request)).readout[name]
@@ -97,7 +97,7 @@ def multishot_measure(request: dict) -> Reply:
 def wavefunction(request: dict) -> Reply:
     source = _source(request)
     program = _parse(source) if source.strip() else EMPTY
-    noise = program_noise(program, *_noise(request))
+    noise = _noise_of(program, request)
     state = final_state(program, initial_memory(program, {}), noise, _seed(request))
     return Reply(state.astype(">c16").tobytes(), "application/octet-stream")
 
@@ -111,7 +111,7 @@ def expectation(request: dict) -> Reply:
         raise InvalidArgument("expectation needs operators: a list of Quil programs (Pauli terms)")
     prep = _parse(prep_text) if prep_text.strip() else EMPTY
     ops = [_parse(o) if o.strip() else EMPTY for o in operators]
-    noise = program_noise(prep, *_noise(request))
+    noise = _noise_of(prep, request)
     values = expectations(prep, initial_memory(prep, {}), ops, noise, _seed(request))
     return Reply(msgspec.json.encode(values))
 
@@ -175,9 +175,18 @@ def _seed(request: dict) -> int | None:
     return seed % 2**63
 
 
-def _noise(request: dict):
-    return (pauli_triple(request.get("gate-noise"), "gate-noise"),
-            pauli_triple(request.get("measurement-noise"), "measurement-noise"))
+def _noise_of(program: ParsedProgram, request: dict):
+    gate = pauli_triple(request.get("gate-noise"), "gate-noise")
+    measure = pauli_triple(request.get("measurement-noise"), "measurement-noise")
+    if program is EMPTY:
+        return program_noise(program, gate, measure)
+    return _cached_noise(program.source, gate, measure)
+
+
+@lru_cache(maxsize=64)
+def _cached_noise(source: str, gate, measure):
+    # Reading a noisy 9-qubit program's ~600 Kraus pragmas costs more than parsing it.
+    return program_noise(_parse(source), gate, measure)
 
 
 def _addresses(addresses, program: ParsedProgram) -> dict[str, list[int]]:
