@@ -312,7 +312,3 @@ def test_dead_qubits_and_edges_are_never_used():
     compiled = compile_quil("H 0\nX 1\nRX(0.3) 2\n", device)
     assert sorted(compiled.final) == [0, 2, 3]
 
-
-def test_a_reset_after_a_preserved_block_is_kept():
-    source = "DECLARE ro BIT[1]\nPRAGMA PRESERVE_BLOCK\nX 0\nPRAGMA END_PRESERVE_BLOCK\nRESET 0\nMEASURE 0 ro[0]\n"
-    assert "RESET 0\nMEASURE 0 ro[0]" in compile_quil(source, SQUARE_9).quil
