@@ -55,11 +55,10 @@ def authenticate(ctx: AppContext, header: str | None) -> Principal | None:
     return principal
 
 
-async def _optional(request: Request) -> Principal | None:
+async def _optional(request: Request, ctx: AppContext) -> Principal | None:
     header = request.headers.get("authorization")
     if header is None:
         return None  # anonymous: no thread hop, no database
-    ctx = request.app.state.ctx
     if ctx.db.is_sqlite:  # a local one-row read: cheaper on the loop than a thread hop
         hit = cached_principal(ctx, bearer_token(header) or "")
         if hit is not None:
@@ -67,15 +66,15 @@ async def _optional(request: Request) -> Principal | None:
     return await anyio.to_thread.run_sync(authenticate, ctx, header)
 
 
-async def _required(request: Request) -> Principal:
-    principal = await _optional(request)
+async def _required(request: Request, ctx: AppContext) -> Principal:
+    principal = await _optional(request, ctx)
     if principal is None:
         raise Unauthenticated("this operation needs a bearer token")
     return principal
 
 
-async def _admin(request: Request) -> Principal:
-    principal = await _required(request)
+async def _admin(request: Request, ctx: AppContext) -> Principal:
+    principal = await _required(request, ctx)
     if not principal.is_admin:
         raise PermissionDenied("this operation is for administrators")
     return principal
@@ -85,7 +84,8 @@ def _context(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
-# Dependencies every domain's routes use by name.
+# Dependencies every domain's routes use by name. The principal ones depend on ``ctx``, so a
+# handler taking both resolves them one after the other: a batch of two would start a task group.
 DEPENDENCIES = {
     "ctx": Provide(_context, sync_to_thread=False),
     "principal": Provide(_required),

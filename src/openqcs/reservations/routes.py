@@ -12,6 +12,7 @@ from openqcs.context import AppContext
 from openqcs.errors import InvalidArgument, NotFound, PermissionDenied
 from openqcs.http.accounts import account_from
 from openqcs.http.lists import list_query, paginate
+from openqcs.http.offload import run_read
 from openqcs.identity.accounts import Account, may_act_for
 from openqcs.identity.principal import Principal
 from openqcs.processors.service import get_processor
@@ -50,10 +51,14 @@ def create_reservation(request: Request, data: CreateReservationRequest, ctx: Ap
         return reservation_body(booked)
 
 
-@get("/v1/reservations/{reservationId:str}", operation_id="GetReservation", sync_to_thread=True)
-def get_reservation(reservationId: str, ctx: AppContext, principal: Principal) -> ReservationBody:
-    with ctx.db.session() as session:
-        return reservation_body(service.get_reservation(session, principal, _reservation_id(reservationId)))
+def _read_reservation(ctx: AppContext, principal: Principal, reservation_id: int) -> ReservationBody:
+    with ctx.db.engine.connect() as conn:
+        return reservation_body(service.find_reservation(conn, principal, reservation_id))
+
+
+@get("/v1/reservations/{reservationId:str}", operation_id="GetReservation")
+async def get_reservation(reservationId: str, ctx: AppContext, principal: Principal) -> ReservationBody:
+    return await run_read(ctx, _read_reservation, ctx, principal, _reservation_id(reservationId))
 
 
 @delete("/v1/reservations/{reservationId:str}", operation_id="DeleteReservation", status_code=200,

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import CompoundSelect, Select, exists, select, union_all
+from sqlalchemy import CompoundSelect, Connection, Row, Select, bindparam, exists, select, union_all
 from sqlalchemy.orm import Session
 
 from openqcs.config import Settings
@@ -184,6 +184,20 @@ def format_go_duration(value: timedelta) -> str:
 
 def account_of(reservation: Reservation) -> Account:
     return Account(reservation.account_id, reservation.account_type)
+
+
+_BY_ID = select(Reservation.__table__).where(Reservation.__table__.c.id == bindparam("reservation_id"))
+
+
+def find_reservation(conn: Connection, principal: Principal, reservation_id: int) -> Row:
+    """``get_reservation`` for reads: one Core statement (a third of the ORM's cost), a Row with
+    the same attribute names. NotFound, PermissionDenied."""
+    found = conn.execute(_BY_ID, {"reservation_id": reservation_id}).first()
+    if found is None:
+        raise NotFound(f"reservation {reservation_id} not found")
+    if not may_act_for(principal, Account(found.account_id, found.account_type)):
+        raise PermissionDenied(f"reservation {reservation_id} belongs to another account")
+    return found
 
 
 def get_reservation(session: Session, principal: Principal, reservation_id: int, *,
