@@ -221,6 +221,7 @@ def test_preserve_block_is_kept_verbatim_on_its_qubits():
     compiled = compile_quil(source, SQUARE_9)
     assert "PRAGMA PRESERVE_BLOCK\nH 1\nRX(0.25) 0\nPRAGMA END_PRESERVE_BLOCK" in compiled.quil
     assert compiled.initial == [0, 1, 2] == compiled.final
+    assert compiled.swaps == 2  # 0 and 2 are not neighbours: one SWAP there, one to put them back
     assert_equivalent("H 0\nH 1\nRX(0.25) 0\nCNOT 0 2\n", compiled)
 
 

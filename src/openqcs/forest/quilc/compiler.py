@@ -121,6 +121,7 @@ def _restore(target: Target, device: Device, now: list[int], want: list[int], pr
     circuit = QuantumCircuit(len(device.ids))
     for a, b in swaps:
         circuit.swap(a, b)
+    progress.swaps += len(swaps)
     # Level 1: level 2 and up would elide the SWAPs into a relabelling, which is what we undo here.
     out = _transpile(circuit, target, progress, list(range(len(device.ids))), False, level=1)
     if out.layout is not None and out.layout.final_index_layout() != list(range(len(device.ids))):
@@ -169,7 +170,9 @@ def compile_quil(source: str, target_device: object, *, protoquil: bool = False,
         whole = circuits[0].copy_empty_like()
         for c in circuits:
             whole.compose(c, inplace=True)
-        layout = _transpile(whole, target, progress, None, True).layout.initial_index_layout(filter_ancillas=True)
+        # only for its placement: its SWAPs are not in the output, so they are not counted
+        chooser = _transpile(whole, target, _Progress(deadline), None, True)
+        layout = chooser.layout.initial_index_layout(filter_ancillas=True)
     if layout is None and not circuits:
         layout = [device.index.get(q, i) for i, q in enumerate(parsed.qubit_ids)]
     initial = final = layout
