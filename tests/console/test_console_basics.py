@@ -103,6 +103,9 @@ def test_an_expired_access_token_is_refreshed_without_signing_in_again(page, con
 
 def test_unknown_console_pages_and_processors_are_explained(page):
     sign_in(page)
+    assert page.goto("/console/no/such/page").status == 404
+    expect(page.get_by_role("alert")).to_have_text("there is no console page at /console/no/such/page")
+    assert page.goto("/console/static/console.css").status == 200
     assert page.goto("/console/processors/No-Such-QPU").status == 404
     expect(page.get_by_role("alert")).to_have_text("quantum processor 'No-Such-QPU' not found")
     assert page.goto("/console/reservations?processor=Aspen-M-3&duration=7m").status == 422

@@ -6,6 +6,7 @@ from litestar import Request, Response, get
 
 from openqcs.console.web import render
 from openqcs.context import AppContext
+from openqcs.errors import NotFound
 from openqcs.identity.principal import Principal
 from openqcs.viewer import service as viewer
 
@@ -17,4 +18,10 @@ def home(request: Request, ctx: AppContext, me: Principal) -> Response:
     return render(request, "home.html", title="Overview", announcements=announcements)
 
 
-ROUTES = [home]
+@get("/{rest:path}", sync_to_thread=True)
+def unknown(request: Request, me: Principal, rest: str) -> Response:
+    """Any other address under /console: a page that says so (not the API's JSON 404)."""
+    raise NotFound(f"there is no console page at {request.url.path[:200]}")
+
+
+ROUTES = [home, unknown]
