@@ -1,54 +1,27 @@
-"""The admin API (not part of QCS): reset, snapshot, clock, faults, processor status.
+"""The admin API (not part of QCS): reset, snapshot, clock, faults, processor status, and
+(``admin_accounts``) users, groups, credit and processors for test setup.
 
-``/admin/v1/…`` answers administrators only: a bearer token of an admin user, or the server's
-``OPENQCS_ADMIN_TOKEN`` (which keeps working after a reset has removed every user).
+Administrators only (``admin_auth``).
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import anyio
 import msgspec
 from litestar import Request, delete, get, post, put
-from litestar.di import Provide
 
 from openqcs.context import AppContext
-from openqcs.core import clock, faults, state
-from openqcs.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from openqcs.http.auth import authenticate, bearer_token
+from openqcs.core import admin_accounts, clock, faults, state
+from openqcs.core.admin_auth import ADMIN, decode_body
+from openqcs.errors import InvalidArgument
 
 PREFIX = "/admin/v1"
 
 
-async def _operator(request: Request) -> str:
-    """Who is calling (``admin-token`` or the admin's email); 401/403 for anyone else."""
-    ctx: AppContext = request.app.state.ctx
-    header = request.headers.get("authorization")
-    token = bearer_token(header)
-    if token is None:
-        raise Unauthenticated("the admin API needs a bearer token (an admin's, or OPENQCS_ADMIN_TOKEN)")
-    expected = ctx.settings.admin_token
-    if expected and hmac.compare_digest(token.encode(), expected.encode()):
-        return "admin-token"
-    principal = await anyio.to_thread.run_sync(authenticate, ctx, header)
-    if principal is None or not principal.is_admin:
-        raise PermissionDenied("the admin API is for administrators")
-    return principal.email
-
-
-ADMIN = {"operator": Provide(_operator)}
-
-
 async def _body(request: Request, kind: type) -> Any:
-    raw = await request.body()
-    try:
-        return msgspec.json.decode(raw or b"{}", type=kind)
-    except msgspec.ValidationError as exc:
-        raise InvalidArgument.field("body", (), f"invalid body: {exc}") from None
-    except msgspec.DecodeError:
-        raise InvalidArgument.field("body", (), "the body is not JSON") from None
+    return decode_body(await request.body(), kind)
 
 
 class ResetRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -165,4 +138,4 @@ async def put_processor_status(ctx: AppContext, operator: str, processorId: str,
 
 
 ROUTES = [reset_state, get_state, put_state, get_clock, put_clock, advance_clock, list_faults, add_fault,
-          clear_faults, put_processor_status]
+          clear_faults, put_processor_status, *admin_accounts.ROUTES]

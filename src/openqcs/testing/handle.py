@@ -1,8 +1,7 @@
 """``OpenQCS``: what a test holds to shape the emulator (the ``openqcs`` fixture's value).
 
-State, the clock and faults go through the server's admin API (as any operator's would); users,
-groups, credit and processors are made with the same service functions the CLI uses, on the
-server's database.
+Everything goes through the server's admin API over HTTP, with the standard library only, so
+the tests' environment needs none of the server's dependencies.
 """
 
 from __future__ import annotations
@@ -11,13 +10,11 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
+from urllib.parse import quote, urlencode
 from urllib.request import Request, urlopen
-
-from openqcs.config import Settings
 
 PROFILE = "openqcs"
 DEMO_EMAIL = "demo@openqcs.local"
@@ -33,6 +30,15 @@ class AdminError(Exception):
 
 
 @dataclass(frozen=True)
+class Endpoints:
+    api_url: str
+    grpc_url: str
+    issuer: str
+    quilc_url: str = ""  # empty: not served
+    qvm_url: str = ""
+
+
+@dataclass(frozen=True)
 class User:
     email: str
     idp_id: str
@@ -40,49 +46,41 @@ class User:
     refresh_token: str
 
 
+def _user(body: dict[str, Any]) -> User:
+    return User(body["email"], body["idpId"], body["accessToken"], body["refreshToken"])
+
+
 class OpenQCS:
-    def __init__(self, settings: Settings, admin_token: str, config_dir: Path) -> None:
-        self.settings = settings
+    def __init__(self, endpoints: Endpoints, admin_token: str, config_dir: Path) -> None:
+        self.endpoints = endpoints
         self.admin_token = admin_token
         self.config_dir = config_dir
         self.user: User | None = None
 
-    # -- where things are --------------------------------------------------------------
-
     @property
     def api_url(self) -> str:
-        return self.settings.api_url
+        return self.endpoints.api_url
 
     @property
     def grpc_url(self) -> str:
-        return self.settings.grpc_url
+        return self.endpoints.grpc_url
 
     @property
     def issuer(self) -> str:
-        return self.settings.issuer
+        return self.endpoints.issuer
 
     @property
     def quilc_url(self) -> str:
-        return self.settings.quilc_url
+        return self.endpoints.quilc_url
 
     @property
     def qvm_url(self) -> str:
-        return self.settings.qvm_url
-
-    @cached_property
-    def ctx(self):
-        from openqcs.context import AppContext
-
-        return AppContext.create(self.settings)
-
-    def close(self) -> None:
-        if "ctx" in self.__dict__:
-            self.ctx.close()
-            del self.__dict__["ctx"]
+        return self.endpoints.qvm_url
 
     # -- the admin API -----------------------------------------------------------------
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
+        """One admin API call (``path`` under ``/admin/v1``); raises AdminError on refusal."""
         data = None if body is None else json.dumps(body).encode()
         request = Request(self.api_url + "/admin/v1" + path, data=data, method=method,
                           headers={"authorization": f"Bearer {self.admin_token}", "content-type": "application/json"})
@@ -93,7 +91,7 @@ class OpenQCS:
             try:
                 message = json.loads(exc.read()).get("message", "")
             except ValueError:
-                message = exc.reason
+                message = str(exc.reason)
             raise AdminError(exc.code, message) from None
 
     def reset(self, *, empty: bool = False) -> None:
@@ -134,91 +132,51 @@ class OpenQCS:
 
     def set_processor_status(self, processor_id: str, status: str) -> None:
         """``online``, ``offline`` (its accessors are not live) or ``degraded``."""
-        self.admin("PUT", f"/processors/{processor_id}/status", {"status": status})
+        self.admin("PUT", f"/processors/{quote(processor_id, safe='')}/status", {"status": status})
 
     # -- users, groups, credit -----------------------------------------------------------
 
     def tokens(self, email: str) -> User:
         """Fresh access and refresh tokens for an existing user."""
-        from openqcs.identity import issuer, service
-
-        with self.ctx.db.session(write=True) as session:
-            grant = issuer.grant_for_user(self.ctx, session, service.require_user_by_email(session, email))
-        body = issuer.sign(self.ctx, grant)
-        return User(grant.email, grant.uid, body["access_token"], body["refresh_token"])
+        return _user(self.admin("POST", f"/users/{quote(email, safe='')}/tokens"))
 
     def add_user(self, email: str | None = None, *, groups: tuple[str, ...] = (), admin: bool = False,
                  password: str | None = None, credit_cents: int = 0) -> User:
         """A new active user (in ``groups``, made if missing), with tokens and optional credit."""
-        from openqcs.identity import service
-
         email = email or f"user-{secrets.token_hex(4)}@example.test"
-        with self.ctx.db.session(write=True) as session:
-            user = service.create_user(session, self.ctx.clock, email, password=password, admin=admin)
-            user.activated = True
-            session.flush()
-        for name in groups:
-            self.add_group(name, members=(email,))
-        if credit_cents:
-            self.add_credit(credit_cents, user=email)
-        return self.tokens(email)
+        return _user(self.admin("POST", "/users", {"email": email, "groups": list(groups), "admin": admin,
+                                                   "password": password, "creditCents": credit_cents}))
 
     def add_group(self, name: str, *, description: str = "", members: tuple[str, ...] = ()) -> None:
-        from openqcs.identity import service
-        from openqcs.identity.models import Group
-        from openqcs.identity.principal import Principal
-
-        operator = Principal(user_id=0, idp_id="openqcs-testing", email="testing@openqcs.local",
-                             groups=frozenset(), is_admin=True)
-        with self.ctx.db.session(write=True) as session:
-            if session.query(Group).filter_by(name=name).one_or_none() is None:
-                service.create_group(session, self.ctx.clock, name, description)
-                session.flush()
-            for email in members:
-                service.add_group_user(session, self.ctx.clock, operator, group_name=name, user_email=email)
+        self.admin("POST", "/groups", {"name": name, "description": description, "members": list(members)})
 
     def add_credit(self, cents: int, *, user: str | None = None, group: str | None = None) -> int:
         """Credit an account (by email or group name); returns its balance in cents to spend."""
-        from openqcs.billing import service
-        from openqcs.billing.cli import resolve_account
-
-        with self.ctx.db.session(write=True) as session:
-            account = resolve_account(session, user, group)
-            service.credit(session, account, cents, note="Credit (test)", at=self.ctx.clock.now())
-            return service.balance_cents(session, account)
+        return self.admin("POST", "/credit", {"cents": cents, "user": user, "group": group})["balanceCents"]
 
     def balance(self, *, user: str | None = None, group: str | None = None) -> int:
-        from openqcs.billing import service
-        from openqcs.billing.cli import resolve_account
-
-        with self.ctx.db.session() as session:
-            return service.balance_cents(session, resolve_account(session, user, group))
+        query = urlencode({k: v for k, v in (("user", user), ("group", group)) if v})
+        return self.admin("GET", f"/balance?{query}")["balanceCents"]
 
     # -- processors ----------------------------------------------------------------------
 
     def add_processor(self, processor_id: str, *, rows: int = 2, cols: int = 2, seed: int = 0, public: bool = True,
                       noiseless: bool = False) -> str:
         """A synthesized square-lattice processor with plausible calibration figures."""
-        from openqcs.processors.synth import synthesize
+        return self.admin("POST", "/processors", {"id": processor_id, "rows": rows, "cols": cols, "seed": seed,
+                                                  "public": public, "noiseless": noiseless})["id"]
 
-        doc = synthesize(processor_id, rows=rows, cols=cols, seed=seed, now=self.ctx.clock.now())
-        return self.publish_isa(doc, processor_id=processor_id, public=public, noiseless=noiseless)
-
-    def publish_isa(self, doc: dict[str, Any], *, processor_id: str | None = None, public: bool = True,
+    def publish_isa(self, isa: dict[str, Any], *, processor_id: str | None = None, public: bool = True,
                     noiseless: bool = False) -> str:
         """Import an ISA document (e.g. a published calibration) as a processor's newest version."""
-        from openqcs.processors import service
-
-        with self.ctx.db.session(write=True) as session:
-            version = service.import_isa(session, doc, now=self.ctx.clock.now(), processor_id=processor_id,
-                                         public=public, noiseless=noiseless)
-            return version.processor_id
+        return self.admin("POST", "/processors", {"id": processor_id, "isa": isa, "public": public,
+                                                  "noiseless": noiseless})["id"]
 
     # -- Rigetti's clients -----------------------------------------------------------------
 
     def use(self, user: User | str) -> User:
-        """Point the clients' profile (settings.toml / secrets.toml) at ``user``."""
-        from openqcs.identity.qcsconfig import write_profile
+        """Point the clients' profile (settings.toml / secrets.toml) at ``user`` (an email or a User)."""
+        from openqcs.identity.qcsconfig import write_profile  # standard library only
 
         user = self.tokens(user) if isinstance(user, str) else user
         write_profile(self.config_dir, PROFILE, api_url=self.api_url, grpc_url=self.grpc_url, issuer=self.issuer,
@@ -232,8 +190,8 @@ class OpenQCS:
         env = {"QCS_SETTINGS_FILE_PATH": str(self.config_dir / "settings.toml"),
                "QCS_SECRETS_FILE_PATH": str(self.config_dir / "secrets.toml"),
                "QCS_PROFILE_NAME": PROFILE}
-        if self.settings.quilc_port:
+        if self.quilc_url:
             env["QCS_SETTINGS_APPLICATIONS_QUILC_URL"] = self.quilc_url
-        if self.settings.qvm_port:
+        if self.qvm_url:
             env["QCS_SETTINGS_APPLICATIONS_QVM_URL"] = self.qvm_url
         return env

@@ -13,6 +13,10 @@ each test its state goes back to the demo seed, its clock to real time, faults a
 Rigetti's clients are pointed at it as ``demo@openqcs.local``. Mark a test
 ``@pytest.mark.openqcs(reset=False)`` to keep what the previous test left, or ``empty=True`` to
 start with no users and no processors.
+
+The server runs on the tests' interpreter, or on ``--openqcs-python`` / the ini option
+``openqcs_python`` (a Python with openqcs and its dependencies): the tests' own environment then
+needs only this package's code (``pip install --no-deps openqcs``), e.g. beside pyquil 4.22.
 """
 
 from __future__ import annotations
@@ -25,14 +29,21 @@ from openqcs.testing.handle import DEMO_EMAIL, OpenQCS
 from openqcs.testing.server import SessionServer
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = "Python interpreter that runs the openqcs server (default: the one running the tests)"
+    parser.addoption("--openqcs-python", default=None, help=help_text)
+    parser.addini("openqcs_python", help_text, default="")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "openqcs(reset=True, empty=False): how the openqcs fixture prepares a test")
 
 
 @pytest.fixture(scope="session")
-def openqcs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SessionServer]:
+def openqcs_server(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SessionServer]:
     """The session's ``openqcs serve`` process."""
-    server = SessionServer(tmp_path_factory.mktemp("openqcs"))
+    python = pytestconfig.getoption("--openqcs-python") or pytestconfig.getini("openqcs_python")
+    server = SessionServer(tmp_path_factory.mktemp("openqcs"), python=python)
     server.start()
     try:
         yield server
@@ -46,7 +57,7 @@ def openqcs(openqcs_server: SessionServer, tmp_path_factory: pytest.TempPathFact
     """A handle on the session's server, with the clients' settings pointed at it for this test."""
     marker = request.node.get_closest_marker("openqcs")
     options = {"reset": True, "empty": False, **(marker.kwargs if marker else {})}
-    handle = OpenQCS(openqcs_server.settings, openqcs_server.admin_token, tmp_path_factory.mktemp("qcs"))
+    handle = OpenQCS(openqcs_server.endpoints, openqcs_server.admin_token, tmp_path_factory.mktemp("qcs"))
     if options["reset"]:
         handle.real_time()
         handle.reset(empty=options["empty"])
@@ -54,7 +65,4 @@ def openqcs(openqcs_server: SessionServer, tmp_path_factory: pytest.TempPathFact
         handle.use(DEMO_EMAIL)
     for name, value in handle.client_env.items():
         monkeypatch.setenv(name, value)
-    try:
-        yield handle
-    finally:
-        handle.close()
+    yield handle

@@ -1,5 +1,9 @@
 """One ``openqcs serve`` for a test session: free ports, a fresh SQLite file, the test clock,
-an admin token, and quilc / the QVM on their own ports."""
+an admin token, and quilc / the QVM on their own ports.
+
+Only the standard library here: the server may run on another interpreter (``python``) than
+the tests, e.g. when the tests' environment holds pyquil 4.22 and its older ``quil``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
-from openqcs.config import Settings, load_settings
+from openqcs.testing.handle import Endpoints
 
 
 def free_port() -> int:
@@ -23,15 +27,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-# The interpreter running the tests serves too: no `openqcs` script needs to be on PATH.
+# Started as `python -c`: no `openqcs` script needs to be on PATH.
 SERVE = "from openqcs.cli import main; main()"
 
 
 class SessionServer:
-    """A server process in ``data_dir``; ``settings`` are the ones it runs with."""
+    """A server process in ``data_dir``; ``endpoints`` are where it answers."""
 
-    def __init__(self, data_dir: Path, *, forest: bool = True, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, *, forest: bool = True, python: str = "",
+                 extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
+        self.python = python or sys.executable
         self.admin_token = secrets.token_urlsafe(24)
         self.env = {
             "OPENQCS_HOST": "127.0.0.1",
@@ -46,7 +52,14 @@ class SessionServer:
             "OPENQCS_QVM_PORT": str(free_port()) if forest else "0",
             **(extra_env or {}),
         }
-        self.settings: Settings = load_settings(self.env)
+        host, http, grpc = self.env["OPENQCS_HOST"], self.env["OPENQCS_HTTP_PORT"], self.env["OPENQCS_GRPC_PORT"]
+        self.quilc_port, self.qvm_port = int(self.env["OPENQCS_QUILC_PORT"]), int(self.env["OPENQCS_QVM_PORT"])
+        self.host, self.grpc_port = host, int(grpc)
+        self.endpoints = Endpoints(
+            api_url=f"http://{host}:{http}", grpc_url=f"http://{host}:{grpc}",
+            issuer=f"http://{host}:{http}/oauth2/default",
+            quilc_url=f"tcp://{host}:{self.quilc_port}" if self.quilc_port else "",
+            qvm_url=f"http://{host}:{self.qvm_port}" if self.qvm_port else "")
         self.process: subprocess.Popen | None = None
 
     @property
@@ -57,13 +70,13 @@ class SessionServer:
         # Only our variables: a user's own OPENQCS_* must not leak into the test server.
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENQCS_")} | self.env
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-c", SERVE, "serve"], env=env, stdout=log, stderr=log,
+            self.process = subprocess.Popen([self.python, "-c", SERVE, "serve"], env=env, stdout=log, stderr=log,
                                             start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"openqcs serve exited with {self.process.returncode}:\n{self.log_tail()}")
-            if self._answers() and self._listening(self.settings.grpc_port):
+            if self._answers() and self._listening(self.grpc_port):
                 self._wait_for_forest(min(deadline, time.monotonic() + 15))
                 return
             time.sleep(0.1)
@@ -72,21 +85,21 @@ class SessionServer:
 
     def _wait_for_forest(self, deadline: float) -> None:
         """quilc and the QVM start beside the API; a build without one of them still serves the rest."""
-        ports = [p for p in (self.settings.quilc_port, self.settings.qvm_port) if p]
+        ports = [p for p in (self.quilc_port, self.qvm_port) if p]
         while ports and time.monotonic() < deadline:
             ports = [p for p in ports if not self._listening(p)]
             time.sleep(0.1)
 
     def _answers(self) -> bool:
         try:
-            with urlopen(self.settings.api_url + "/v1/healthcheck", timeout=1) as response:
+            with urlopen(self.endpoints.api_url + "/v1/healthcheck", timeout=1) as response:
                 return response.status == 200
         except (URLError, OSError):
             return False
 
     def _listening(self, port: int) -> bool:
         try:
-            socket.create_connection((self.settings.host, port), timeout=1).close()
+            socket.create_connection((self.host, port), timeout=1).close()
             return True
         except OSError:
             return False
