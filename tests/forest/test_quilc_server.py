@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import signal
 import subprocess
@@ -285,3 +286,26 @@ def test_quilc_exits_when_its_parent_dies():
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_random_requests_all_get_an_answer_and_the_loop_survives(quilc):
+    rng = np.random.default_rng(11)
+    values = [None, True, 0, -1, 2 ** 40, 1.5, float("nan"), "", "x" * 300, [], [1, "a"], {}, {"a": 1}, b"\x00\xff"]
+    methods = ["get_version_info", "quil_to_native_quil", "conjugate_pauli_by_clifford", "generate_rb_sequence", 7, None]
+    def pick():
+        return copy.deepcopy(values[rng.integers(len(values))])
+
+    for _ in range(60):
+        message = request(methods[rng.integers(len(methods))])
+        for key in ("params", "id", "client_timeout", "_type"):
+            if rng.random() < 0.5:
+                message[key] = pick()
+        if isinstance(message["params"], dict) and rng.random() < 0.7:
+            keys = ("quil", "target_device", "pauli", "clifford", "depth", "qubits", "gateset")
+            message["params"]["*args"] = [{k: pick() for k in keys}]
+        reply = call(quilc, message, wait=60)
+        assert reply["_type"] in ("RPCReply", "RPCError")
+        if reply["_type"] == "RPCError":
+            assert isinstance(reply["error"], str) and reply["error"]
+            assert "Traceback" not in reply["error"] and "internal" not in reply["error"], reply["error"]
+    assert call(quilc, request("get_version_info"))["_type"] == "RPCReply"

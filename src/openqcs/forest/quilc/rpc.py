@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
+MAX_TIMEOUT = 3600.0  # a longer client_timeout is cut to an hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ def decode_request(payload: bytes) -> Request:
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                 or not math.isfinite(timeout) or timeout <= 0):
         timeout = None  # advisory: a nonsense value means no bound from the client
-    return Request(request_id, method, params, None if timeout is None else float(timeout))
+    return Request(request_id, method, params, None if timeout is None else min(float(timeout), MAX_TIMEOUT))
 
 
 def encode_reply(request_id: str, result: Any) -> bytes:

@@ -94,7 +94,11 @@ class Service:
             push.setsockopt(zmq.LINGER, 0)
             push.connect(REPLIES)
             self.pushes.append(push)
-        push.send_multipart([str(token).encode(), msgspec.msgpack.encode([ok, value])])
+        try:
+            body = msgspec.msgpack.encode([ok, value])
+        except (TypeError, msgspec.EncodeError) as exc:
+            body = msgspec.msgpack.encode([False, f"internal error: the result could not be encoded ({exc})"])
+        push.send_multipart([str(token).encode(), body])
 
     def _send_reply(self, frames: list[bytes]) -> None:
         token = int(frames[0])

@@ -118,7 +118,10 @@ class Pool:
                 log.exception("compiler worker failed")
                 worker.kill()
                 ok, value = False, f"internal compiler error: {exc}"
-            job.done(ok, value)
+            try:
+                job.done(ok, value)
+            except Exception:  # noqa: BLE001 - keep serving the other jobs
+                log.exception("could not hand back a compile result")
         worker.kill()
 
     def close(self) -> None:
