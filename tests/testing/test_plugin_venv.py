@@ -13,8 +13,8 @@ from tests.testing.venv import plugin_python
 
 pytestmark = pytest.mark.clients
 
-# The user's pytest.ini: nothing but where the server's Python is.
-INI = f"[pytest]\nopenqcs_python = {sys.executable}\n"
+# The user's pytest.ini: where the server's Python is, and a simulation seed.
+INI = f"[pytest]\nopenqcs_python = {sys.executable}\nopenqcs_seed = ci-seed-1\n"
 
 USER_TESTS = '''
 from pyquil import get_qc
@@ -68,6 +68,15 @@ def test_bell_runs_on_the_noiseless_processor(openqcs):
     assert len(ro) == 100 and all(a == b for a, b in ro) and {a for a, _ in ro} == {0, 1}
 
 
+def test_a_seeded_server_gives_the_same_noisy_bits_twice(openqcs):
+    qc = get_qc("Ankaa-9Q-sim")  # calibrated noise: shots differ from each other
+    ghz = Program("DECLARE ro BIT[3]", "H 0", "CNOT 0 1", "CNOT 1 2", *[f"MEASURE {q} ro[{q}]" for q in range(3)])
+    exe = qc.compile(ghz.wrap_in_numshots_loop(300), to_native_gates=False, optimize=False)
+    first, second = (qc.run(exe).get_register_map()["ro"].tolist() for _ in range(2))
+    assert first == second
+    assert any(len(set(shot)) > 1 for shot in first)  # some shots show the noise
+
+
 def test_an_offline_processor_is_not_live_for_the_api_client(openqcs):
     openqcs.set_processor_status("Ankaa-9Q-noiseless", "offline")
     from qcs_api_client.api.quantum_processors import get_quantum_processor_accessors
@@ -99,4 +108,4 @@ def test_pyquil_and_qcs_api_client_tests_pass_on_the_fixture(tmp_path):
 def test_pyquil_runs_a_program_on_the_fixture(tmp_path):
     done = run_user_tests(tmp_path, {"test_run.py": RUN_TESTS})
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
-    assert "2 passed" in done.stdout
+    assert "3 passed" in done.stdout

@@ -33,6 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     help_text = "Python interpreter that runs the openqcs server (default: the one running the tests)"
     parser.addoption("--openqcs-python", default=None, help=help_text)
     parser.addini("openqcs_python", help_text, default="")
+    seed_help = "OPENQCS_SIMULATION_SEED of the server: the same program gives the same bits (default: random)"
+    parser.addoption("--openqcs-seed", default=None, help=seed_help)
+    parser.addini("openqcs_seed", seed_help, default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,7 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def openqcs_server(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SessionServer]:
     """The session's ``openqcs serve`` process."""
     python = pytestconfig.getoption("--openqcs-python") or pytestconfig.getini("openqcs_python")
-    server = SessionServer(tmp_path_factory.mktemp("openqcs"), python=python)
+    seed = pytestconfig.getoption("--openqcs-seed") or pytestconfig.getini("openqcs_seed")
+    server = SessionServer(tmp_path_factory.mktemp("openqcs"), python=python,
+                           extra_env={"OPENQCS_SIMULATION_SEED": seed} if seed else None)
     server.start()
     try:
         yield server
