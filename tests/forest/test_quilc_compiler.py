@@ -252,6 +252,10 @@ def test_fidelities_steer_placement_to_the_good_edge():
     ("DECLARE ro BIT[1]\nMEASURE 0 ro[3]\n", SQUARE_9, "out of range"),
     ("RX(theta[0]) 0\n", SQUARE_9, "not declared"),
     ("", SQUARE_9, "empty"),
+    ("RX(1e308*10) 0\n", SQUARE_9, "not a finite number"),
+    ("H 1000000\n", SQUARE_9, "qubit 1000000 is out of range"),
+    ("DEFGATE A:\n    1, 1\n    1, 1\nA 0\n", SQUARE_9, "line 4: `A 0`: DEFGATE A is not unitary"),
+    ("DECLARE ro BIT[1]\nMEASURE 0 ro[0]\nPULSE 0 \"rf\" flat(duration: 1e-6, iq: 1)\n", SQUARE_9, "not supported"),
 ])
 def test_bad_programs_get_clear_errors(source, device, message):
     with pytest.raises(CompileError, match=message.replace("(", r"\(")):

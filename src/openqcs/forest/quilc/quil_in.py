@@ -8,6 +8,7 @@ boundary between circuits, written back as it came (with FENCE/DELAY qubits plac
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,7 @@ from openqcs.simulator.program import line_of
 from openqcs.simulator.quil_expr import ExpressionError, compile_expression, enum_name
 
 MAX_INSTRUCTIONS = 100_000
+MAX_QUBIT_ID = 65_535  # final_rewiring is a list indexed by qubit id
 CONTROL = {"Label", "Jump", "JumpWhen", "JumpUnless", "Move", "Exchange", "Load", "Store", "Convert",
            "Arithmetic", "BinaryLogic", "UnaryLogic", "Comparison"}
 VERBATIM = {"Pragma", "Halt", "Wait"} | CONTROL
@@ -99,7 +101,10 @@ class _Reader:
         for q in qubits:
             if type(q).__name__ != "Fixed":
                 raise self.fail(ins, "qubits must be integers (placeholders and variables are not allowed)")
-            out.append(int(q._0))
+            index = int(q._0)
+            if index > MAX_QUBIT_ID:
+                raise self.fail(ins, f"qubit {index} is out of range: qubit indices go up to {MAX_QUBIT_ID}")
+            out.append(index)
         return out
 
     def circuit(self) -> QuantumCircuit:
@@ -157,6 +162,8 @@ class _Reader:
             if len(set(qubits)) != len(qubits):
                 raise CompileError("a gate cannot act twice on the same qubit")
             values = [to_value(p, self.params) for p in inner.parameters]
+            if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+                raise CompileError("a gate parameter is not a finite number")
             modifiers = [enum_name(m) for m in inner.modifiers]
             gate = build_gate(inner.name, modifiers, values, len(qubits), self.defined)
             self.circuit().append(gate, qubits)
