@@ -4,6 +4,7 @@ database, and claims take turns between accounts."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import timedelta
 
 import psycopg
@@ -109,3 +110,34 @@ def test_claims_take_turns_between_accounts(idle_server):
         worker.store(job, "succeeded", b"", 0)
     # The single job goes second, not after the other account's burst.
     assert order == [burst[0], single, *burst[1:]]
+
+
+def test_postgres_notifications_reach_other_processes_watchers():
+    """What `openqcs worker` processes rely on: a commit's pg_notify wakes a listener elsewhere."""
+    import threading
+
+    from openqcs.db.engine import Database
+    from openqcs.execution import notify
+    from tests.support.databases import postgres_database
+
+    with postgres_database() as url:
+        db = Database(url, pool_size=1, max_overflow=0)
+        listener = notify.Listener(url).start()
+        try:
+            arrived = threading.Event()
+            notify.JOB_QUEUED.clear()
+            unwatch = notify.watch("job-notified", lambda result: arrived.set())
+            deadline = time.monotonic() + 10
+            while not notify.JOB_QUEUED.is_set() and time.monotonic() < deadline:  # listening has begun
+                time.sleep(0.05)
+            with db.session(write=True) as session:
+                notify.publish_finished(session, ["job-notified"])
+            assert arrived.wait(10)
+            unwatch()
+            notify.JOB_QUEUED.clear()
+            with db.session(write=True) as session:
+                notify.publish_queued(session)
+            assert notify.JOB_QUEUED.wait(10)
+        finally:
+            listener.stop()
+            db.dispose()

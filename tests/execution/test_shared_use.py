@@ -154,7 +154,8 @@ def test_the_log_and_metrics_show_grpc_calls_and_jobs(busy):
     assert transitions == ["running", "succeeded"]
     calls = [e for e in lines if e.get("logger") == "openqcs.execution.grpc" and e.get("method")]
     executes = [e for e in calls if e["method"] == "ExecuteControllerJob"]
-    assert executes and all(e["status"] == "OK" and e["request_id"] and e["duration_ms"] >= 0 for e in executes)
+    assert any(e["status"] == "OK" for e in executes)
+    assert all(e["request_id"] and e["duration_ms"] >= 0 for e in calls)
     text = busy.client().get("/metrics").text
     assert 'openqcs_grpc_requests_total{code="OK",method="ExecuteControllerJob"}' in text
     assert 'openqcs_jobs_total{status="succeeded"}' in text

@@ -186,22 +186,26 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         deadline = time.monotonic() + RESULTS_WAIT_SECONDS
         while True:
             # Watch before reading, so a job that finishes in between still wakes us.
-            finished, unwatch = notify.async_event(job_id)
+            arrival = notify.Arrival(job_id)
             try:
                 result = await self.in_session(controller.finished_result, principal, job_id)
-                if result is not None:
-                    return sc.GetControllerJobResultsResponse(
-                        result=mc.ControllerJobExecutionResult.FromString(result))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise errors.Unavailable(f"job '{job_id}' has not finished yet; ask for its results again",
-                                             retry_after=5)
-                try:
-                    await asyncio.wait_for(finished.wait(), min(left, RESULTS_RECHECK_SECONDS))
-                except TimeoutError:
-                    pass
+                if result is None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise errors.Unavailable(f"job '{job_id}' has not finished yet; ask for its results "
+                                                 "again", retry_after=5)
+                    try:
+                        await asyncio.wait_for(arrival.event.wait(), min(left, RESULTS_RECHECK_SECONDS))
+                    except TimeoutError:
+                        continue
+                    # Pushed by a worker of this process (the caller's access was checked by the read
+                    # above); from another process only the wake-up comes, so read it again.
+                    result = arrival.result
+                    if result is None:
+                        continue
+                return sc.GetControllerJobResultsResponse(result=mc.ControllerJobExecutionResult.FromString(result))
             finally:
-                unwatch()
+                arrival.unwatch()
 
     @rpc
     async def CancelControllerJobs(self, request, context):

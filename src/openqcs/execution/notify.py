@@ -26,7 +26,8 @@ FINISHED_CHANNEL = "openqcs_job_finished"
 # Set when a job is queued, so a worker starts at once instead of at its next poll.
 JOB_QUEUED = threading.Event()
 _lock = threading.Lock()
-_waiters: dict[str, list[Callable[[], None]]] = defaultdict(list)
+# job id -> callbacks, given the job's stored result when the finisher has it at hand (else None).
+_waiters: dict[str, list[Callable[[bytes | None], None]]] = defaultdict(list)
 
 
 def publish_queued(session: Session) -> None:
@@ -46,15 +47,16 @@ def queued() -> None:
     JOB_QUEUED.set()
 
 
-def finished(job_ids: list[str]) -> None:
-    """Wake everything waiting on these jobs in this process (results calls, the worker running it)."""
+def finished(job_ids: list[str], result: bytes | None = None) -> None:
+    """Wake everything waiting on these jobs in this process (results calls, the worker running it);
+    ``result``: the one job's stored result, handed to its results calls so they need not read it."""
     with _lock:
         callbacks = [cb for job_id in job_ids for cb in _waiters.pop(job_id, [])]
     for callback in callbacks:
-        callback()
+        callback(result if len(job_ids) == 1 else None)
 
 
-def watch(job_id: str, callback: Callable[[], None]) -> Callable[[], None]:
+def watch(job_id: str, callback: Callable[[bytes | None], None]) -> Callable[[], None]:
     """Call ``callback`` (once) when the job finishes; returns a function that stops watching."""
     with _lock:
         _waiters[job_id].append(callback)
@@ -70,11 +72,21 @@ def watch(job_id: str, callback: Callable[[], None]) -> Callable[[], None]:
     return unwatch
 
 
-def async_event(job_id: str) -> tuple[asyncio.Event, Callable[[], None]]:
-    """An asyncio event (of the running loop) set when the job finishes, and its unwatch."""
-    loop = asyncio.get_running_loop()
-    event = asyncio.Event()
-    return event, watch(job_id, lambda: loop.call_soon_threadsafe(event.set))
+class Arrival:
+    """An asyncio event (of the running loop) set when a job finishes, with its result if pushed."""
+
+    def __init__(self, job_id: str) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+        self.result: bytes | None = None
+        self.unwatch = watch(job_id, self._arrive)
+
+    def _arrive(self, result: bytes | None) -> None:
+        def land() -> None:
+            self.result = result
+            self.event.set()
+
+        self.loop.call_soon_threadsafe(land)
 
 
 class Listener:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ class Task:
     memory: dict[str, list[float]]
     noiseless: bool
     seed: int | None
+    engine: str = "aer"
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,10 @@ _ISAS: dict[int, dict] = {}
 
 
 def _initialize(db_url: str) -> None:
+    # Nothing heavy here: a process killed while it initializes breaks a pebble pool, and the
+    # engines are imported by the first job that needs them (once per process).
     global _DB_URL
     _DB_URL = db_url
-    # Import the engine now, so the first job does not pay for it inside its time limit.
-    from openqcs.simulator.engine import get_engine
-
-    get_engine("aer")
 
 
 def _isa(version_id: int) -> dict:
@@ -85,7 +85,7 @@ def run_task(task: Task) -> Outcome:
 
     started = time.perf_counter()
     out = run_program(task.program, _isa(task.isa_version), task.shots, task.memory, noiseless=task.noiseless,
-                      seed=task.seed)
+                      seed=task.seed, engine=task.engine)
     return Outcome(out.readout, out.memory, int(round(out.duration_us)), time.perf_counter() - started)
 
 
@@ -97,17 +97,27 @@ class SimulationPool:
     ``pebble.ProcessExpired`` when the process died, CancelledError after ``cancel()``)."""
 
     def __init__(self, size: int, db_url: str) -> None:
-        from pebble import ProcessPool
-
         # Inherited by the spawned processes before they import numpy or qiskit.
         for name in THREAD_VARIABLES:
             os.environ[name] = "1"
-        self.size = size
-        self._pool = ProcessPool(max_workers=size, context=multiprocessing.get_context("spawn"),
-                                 initializer=_initialize, initargs=(db_url,))
+        self.size, self.db_url = size, db_url
+        self._lock = threading.Lock()
+        self._pool = self._new()
+
+    def _new(self):
+        from pebble import ProcessPool
+
+        return ProcessPool(max_workers=self.size, context=multiprocessing.get_context("spawn"),
+                           initializer=_initialize, initargs=(self.db_url,))
 
     def submit(self, task: Task, timeout: float | None) -> Future:
-        return self._pool.schedule(run_task, args=(task,), timeout=timeout)
+        with self._lock:
+            try:
+                return self._pool.schedule(run_task, args=(task,), timeout=timeout)
+            except RuntimeError:  # the pool broke (its processes died at an awkward moment): a new one
+                self._pool.stop()
+                self._pool = self._new()
+                return self._pool.schedule(run_task, args=(task,), timeout=timeout)
 
     def close(self) -> None:
         if self._pool.active:

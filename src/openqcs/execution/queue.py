@@ -60,15 +60,17 @@ def _abandon_message(attempts: int, why: str = "") -> str:
             "(with fewer qubits or shots if it ran out of memory)")
 
 
-def claim(ctx: AppContext, worker_id: str, lease: timedelta) -> Claimed | None:
+def claim(ctx: AppContext, worker_id: str, lease: timedelta, *, look: bool = True) -> Claimed | None:
     """Take the next job (fair order) for ``worker_id``; None when there is none.
 
     Jobs whose workers died MAX_ATTEMPTS times are failed on the way, in the same transaction.
+    ``look``: read first whether there is any (a polling worker should not take SQLite's write
+    lock at every poll); skip it when woken because a job was just queued.
     """
-    # Look before locking: an idle worker should not take SQLite's write lock at every poll.
-    with ctx.db.session() as session:
-        if session.scalar(select(ExecutionJob.id).where(_takeable(ctx.clock.now())).limit(1)) is None:
-            return None
+    if look:
+        with ctx.db.session() as session:
+            if session.scalar(select(ExecutionJob.id).where(_takeable(ctx.clock.now())).limit(1)) is None:
+                return None
     abandoned: list[str] = []
     try:
         with ctx.db.session(write=True) as session:
@@ -124,10 +126,10 @@ def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: by
         finish(row, status, result, now, duration_us)
         notify.publish_finished(session, [job.id])
         account = (row.account_type, row.account_id, row.processor_id)
+    notify.finished([job.id], result)
     if status == SUCCEEDED:
-        # Billed after the result is visible: usage has happened, and billing must not delay it.
+        # Billed after the result is out: usage has happened, and billing must not delay it.
         _record_usage(ctx, job.id, account, duration_us, now)
-    notify.finished([job.id])
     return True
 
 

@@ -15,6 +15,7 @@ import secrets
 import socket
 import threading
 import time
+from concurrent.futures import BrokenExecutor as BrokenProcessPool
 from concurrent.futures import CancelledError, Future
 from datetime import timedelta
 
@@ -24,11 +25,14 @@ from openqcs.context import AppContext
 from openqcs.errors import OpenQCSError
 from openqcs.execution import metrics, notify, queue, results
 from openqcs.execution.models import FAILED, SUCCEEDED
+from openqcs.execution.admission import engine_for
 from openqcs.execution.pool import Outcome, SimulationPool, Task
 from openqcs.execution.queue import Claimed
 
 log = metrics.log
 MAX_ATTEMPTS = queue.MAX_ATTEMPTS
+# Not a job status: the simulation process died, so the job goes back to the queue (or fails).
+RELEASED = "released"
 
 
 def job_seed(setting: str, job: Claimed) -> int | None:
@@ -56,8 +60,8 @@ class Worker:
         self.lease = timedelta(seconds=max(3, ctx.settings.job_lease_seconds))
         self.limit = float(ctx.settings.job_time_limit_seconds) or None
 
-    def claim(self) -> Claimed | None:
-        return queue.claim(self.ctx, self.id, self.lease)
+    def claim(self, *, look: bool = True) -> Claimed | None:
+        return queue.claim(self.ctx, self.id, self.lease, look=look)
 
     def store(self, job: Claimed, status: str, result: bytes, duration_us: int) -> None:
         if not queue.store(self.ctx, job, self.id, status, result, duration_us):
@@ -69,11 +73,11 @@ class Worker:
         with self.ctx.db.session() as session:
             version, noiseless = isa_version(session, job.processor_id)
         return Task(job.id, job.program, version, job.shots, job.memory, noiseless,
-                    job_seed(self.ctx.settings.simulation_seed, job))
+                    job_seed(self.ctx.settings.simulation_seed, job), engine_for(job.program, noiseless))
 
-    def run_one(self) -> bool:
+    def run_one(self, *, look: bool = True) -> bool:
         """Take and run one job; False when the queue is empty."""
-        job = self.claim()
+        job = self.claim(look=look)
         if job is None:
             return False
         started = time.monotonic()
@@ -90,7 +94,7 @@ class Worker:
         if outcome is None:
             return True  # cancelled or taken over: nothing of ours to store
         status, result, duration = outcome
-        if status == "released":
+        if status == RELEASED:
             state = queue.release(self.ctx, job, self.id, result.decode())
             if state:
                 metrics.transition(job.id, state, reason="worker process stopped" + result.decode())
@@ -113,7 +117,7 @@ class Worker:
         """Wait for the simulation, renewing the lease; stop it when the job is cancelled."""
         woken = threading.Event()
         future.add_done_callback(lambda _: woken.set())
-        unwatch = notify.watch(job.id, woken.set)  # a cancel in this process finishes the job
+        unwatch = notify.watch(job.id, lambda _: woken.set())  # a cancel in this process finishes the job
         renew_every = self.lease.total_seconds() / 3
         next_renew = next_check = time.monotonic()
         try:
@@ -135,7 +139,7 @@ class Worker:
                         return None
                     if woken.is_set() and not future.done():
                         woken.clear()
-                        unwatch = notify.watch(job.id, woken.set)
+                        unwatch = notify.watch(job.id, lambda _: woken.set())
         finally:
             unwatch()
         return self._outcome(job, future)
@@ -149,11 +153,11 @@ class Worker:
             return None
         except TimeoutError:
             return FAILED, results.user_failure(time_limit_message(self.limit or 0)), 0
-        except ProcessExpired as exc:
-            code = exc.exitcode
-            why = f" (killed by signal {-code})" if code and code < 0 else f" (exit code {code})"
+        except (ProcessExpired, BrokenProcessPool) as exc:
+            code = getattr(exc, "exitcode", None)
+            why = f" (killed by signal {-code})" if code and code < 0 else f" (exit code {code})" if code else ""
             log.warning("simulation process stopped", extra={"job": job.id, "exitcode": code})
-            return "released", why.encode(), 0
+            return RELEASED, why.encode(), 0
         except OpenQCSError as exc:
             return FAILED, results.user_failure(exc.message), 0
         except MemoryError:
@@ -165,14 +169,16 @@ class Worker:
         return SUCCEEDED, results.success(out.readout, out.memory, out.duration_us), out.duration_us
 
     def run(self) -> None:
+        woken = False
         while not self.stopping.is_set():
             try:
-                if self.run_one():
+                if self.run_one(look=not woken):
+                    woken = False
                     continue
             except Exception:
                 log.exception("worker loop failed; retrying")
                 self.stopping.wait(1.0)
-            notify.JOB_QUEUED.wait(self.poll_seconds)
+            woken = notify.JOB_QUEUED.wait(self.poll_seconds)
             notify.JOB_QUEUED.clear()
 
     def stop(self) -> None:
