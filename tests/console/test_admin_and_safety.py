@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from playwright.sync_api import expect
 
+import openqcs.processors
 from openqcs.identity import service as identity
 from openqcs.identity.accounts import Account
 from openqcs.identity.principal import principal_for_user
@@ -17,11 +19,14 @@ from openqcs.reservations import service as reservations
 from tests.console.conftest import DEMO_EMAIL, PASSWORD, password_user, sign_in
 
 
+ISA_DIR = Path(openqcs.processors.__file__).parent / "data"
+
+
 def _email(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(3)}@example.test"
 
 
-def test_an_admin_adds_credit_to_a_user_and_disables_them(page, console_server, shots):
+def test_an_admin_adds_credit_to_a_user_and_disables_them(page, console_server, shots, tmp_path):
     admin = password_user(console_server, _email("admin"), admin=True)
     someone = password_user(console_server, _email("someone"))
     sign_in(page, admin, PASSWORD)
@@ -54,6 +59,19 @@ def test_an_admin_adds_credit_to_a_user_and_disables_them(page, console_server, 
     page.get_by_role("button", name="Synthesize").click()
     expect(page.get_by_role("status")).to_contain_text("ISA version 1 stored.")
     page.screenshot(path=shots / "admin-operations.png", full_page=True)
+    # Import an ISA file under a new id; a file that is not JSON is explained.
+    imported = f"Imported-{secrets.token_hex(2)}"
+    page.get_by_label("ISA JSON file").set_input_files(str(ISA_DIR / "Aspen-9.json"))
+    page.get_by_label("Processor id (empty: the document's name)").fill(imported)
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("status")).to_have_text(f"{imported}: ISA version 1 stored.")
+    expect(page.locator("#admin-processors")).to_contain_text(imported)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    page.get_by_label("ISA JSON file").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("alert")).to_contain_text("not valid JSON")
+    page.goto("/console/admin/operations")
     # Maintenance on it shows in its calendar.
     day = (console_server.ctx.clock.now() + timedelta(days=1)).strftime("%Y-%m-%d")
     page.get_by_label("Processor", exact=True).last.select_option(synthesized)

@@ -41,7 +41,7 @@ def start_signin(request: Request, ctx: AppContext) -> Response:
     url, flow = signin.start(ctx, _base_url(ctx, request) + "/console/callback")
     flow["n"] = _local(request.query_params.get("next"))
     response = Redirect(url, status_code=303, headers=HEADERS)
-    response.set_cookie(sessions.cookie(sessions.FLOW_COOKIE, sessions.signer(ctx, "flow").sign(flow), 600))
+    response.set_cookie(sessions.cookie(ctx, sessions.FLOW_COOKIE, sessions.signer(ctx, "flow").sign(flow), 600))
     return response
 
 

@@ -51,12 +51,14 @@ def signer(ctx: AppContext, purpose: str) -> Signer:
     return _signers[key]
 
 
-def cookie(name: str, value: str, max_age: int | None) -> Cookie:
-    return Cookie(key=name, value=value, path=PATH, httponly=True, samesite="lax", max_age=max_age)
+def cookie(ctx: AppContext, name: str, value: str, max_age: int | None) -> Cookie:
+    # Secure once the server is published over HTTPS; plain http on a laptop must still work.
+    return Cookie(key=name, value=value, path=PATH, httponly=True, samesite="lax", max_age=max_age,
+                  secure=ctx.settings.api_url.startswith("https://"))
 
 
 def session_cookie(ctx: AppContext, session: Session) -> Cookie:
-    return cookie(SESSION_COOKIE, signer(ctx, "session").sign(session.payload()), ctx.settings.refresh_token_ttl)
+    return cookie(ctx, SESSION_COOKIE, signer(ctx, "session").sign(session.payload()), ctx.settings.refresh_token_ttl)
 
 
 def new_session(access_token: str, refresh_token: str) -> Session:

@@ -46,7 +46,7 @@ def render(request: Request, template: str, *, status: int = 200, **values: Any)
 def redirect(request: Request, to: str, flash: str = "") -> Response:
     response = Redirect(to, status_code=303, headers=HEADERS)
     if flash:
-        response.set_cookie(sessions.cookie(FLASH_COOKIE, quote(flash[:300]), 60))
+        response.set_cookie(sessions.cookie(request.app.state.ctx, FLASH_COOKIE, quote(flash[:300]), 60))
     return _with_session(request, response)
 
 

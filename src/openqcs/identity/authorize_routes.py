@@ -20,7 +20,7 @@ from openqcs.identity.pages import render
 PARAMS = ("client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "state", "scope")
 CSRF_COOKIE = "oqcs_login"
 HTML = "text/html; charset=utf-8"
-NO_STORE = {"Cache-Control": "no-store"}
+NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}  # no clickjacking of the password form
 
 
 def _page(params: dict[str, str] | None, csrf: str, *, error: str = "", email: str = "",
