@@ -309,3 +309,17 @@ def test_random_requests_all_get_an_answer_and_the_loop_survives(quilc):
             assert isinstance(reply["error"], str) and reply["error"]
             assert "Traceback" not in reply["error"] and "internal" not in reply["error"], reply["error"]
     assert call(quilc, request("get_version_info"))["_type"] == "RPCReply"
+
+
+def test_stop_is_prompt_even_during_a_long_compile():
+    settings = load_settings({}, host="127.0.0.1", quilc_port=free_port(), log_level="WARNING")
+    stop = server.start(settings)
+    client = Client(settings.quilc_url)
+    try:
+        client.send(msgspec.msgpack.encode(compile_request(big_program(40, 10000), ASPEN, timeout=300)))
+        time.sleep(1.0)
+        started = time.monotonic()
+        stop()
+        assert time.monotonic() - started < 10
+    finally:
+        client.close()

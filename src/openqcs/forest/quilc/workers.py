@@ -127,5 +127,9 @@ class Pool:
     def close(self) -> None:
         for _ in self.threads:
             self.jobs.put(None)
+        for worker in self.workers:
+            process = worker.process
+            if process is not None:  # a busy thread then sees EOF at once instead of waiting out its job
+                process.kill()
         for thread in self.threads:
             thread.join(10)
