@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,12 @@ def unavailable(processor_id: str) -> Conflict:
                     code="reservation_unavailable")
 
 
+_TABLE = Reservation.__table__
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_SET_INVOICE = (update(_TABLE).where(_TABLE.c.id == bindparam("reservation_id"))
+                .values(creation_invoice_item_id=bindparam("item_id")))
+
+
 def create_reservation(
     session: Session,
     principal: Principal,
@@ -48,16 +55,21 @@ def create_reservation(
     *,
     now: datetime,
     settings: Settings,
+    processor_visible: bool = False,
 ) -> Reservation:
     """Book [start, end) on the processor for ``account`` and charge it.
+
+    ``processor_visible``: the caller already knows the principal may see the processor (from
+    the generation-checked processor views), so its lookup is skipped.
 
     InvalidArgument (bad slot, unknown processor), PermissionDenied (not the caller's account),
     Conflict ``reservation_unavailable`` (overlap), PaymentRequired (balance too low).
     """
-    try:
-        get_processor(session, processor_id, principal)
-    except NotFound as exc:
-        raise InvalidArgument.field("body", "quantumProcessorId", exc.message) from None
+    if not processor_visible:
+        try:
+            get_processor(session, processor_id, principal)
+        except NotFound as exc:
+            raise InvalidArgument.field("body", "quantumProcessorId", exc.message) from None
     try:
         require_account(session, principal, account)
     except NotFound as exc:  # an administrator named an account that does not exist
@@ -66,27 +78,29 @@ def create_reservation(
     if not service.is_free(session, processor_id, start, end):
         raise unavailable(processor_id)
     price = billing.reservation_price_cents(session, processor_id, start, end)
-    reservation = Reservation(
+    values = dict(
         processor_id=processor_id, account_type=account.type, account_id=account.id,
         created_by_type="user", created_by_id=principal.idp_id, start_time=start, end_time=end,
-        price=price, notes=notes, cancelled=False, created_time=now, updated_time=now,
+        price=price, notes=notes, cancelled=False, creation_invoice_item_id=None,
+        cancellation_invoice_item_id=None, created_time=now, updated_time=now,
     )
     try:
         # Insert first: on PostgreSQL a racing booking of the same time fails here, before any
         # money moves; the charge below then locks the account for an exact balance check.
-        session.add(reservation)
-        session.flush()
+        # Core statements built once: the ORM's unit of work cost more than the SQL here.
+        reservation_id = session.execute(_INSERT, values).scalar_one()
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION or "reservation_overlap" in str(exc.orig):
             raise unavailable(processor_id) from None
         raise
-    reservation.creation_invoice_item_id = billing.charge(
+    item_id = billing.charge(
         session, account, price, product="reservationCreation",
-        description=f"Reservation {reservation.id} on {processor_id}, {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC",
-        reference=f"reservation:{reservation.id}", at=now,
+        description=f"Reservation {reservation_id} on {processor_id}, {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC",
+        reference=f"reservation:{reservation_id}", at=now,
     )
-    session.flush()
-    return reservation
+    session.execute(_SET_INVOICE, {"reservation_id": reservation_id, "item_id": item_id})
+    # A detached copy for the caller to read (never added to the session: no second write).
+    return Reservation(id=reservation_id, **{**values, "creation_invoice_item_id": item_id})
 
 
 def refund_due(reservation: Reservation, now: datetime, settings: Settings) -> int:

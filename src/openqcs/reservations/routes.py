@@ -16,6 +16,7 @@ from openqcs.http.offload import run_read
 from openqcs.identity.accounts import Account, may_act_for
 from openqcs.identity.principal import Principal
 from openqcs.processors.service import get_processor
+from openqcs.processors.views import processor_views, visibility
 from openqcs.reservations import flows, service
 from openqcs.reservations.calendar import processor_calendar
 from openqcs.reservations.schemas import (
@@ -41,13 +42,28 @@ def _reservation_id(raw: str) -> int:
     return value
 
 
+def _processor_visible(ctx: AppContext, principal: Principal, processor_id: str) -> bool:
+    """From the generation-checked processor views; outside the write lock."""
+    def load() -> bool:
+        with ctx.db.session() as session:
+            try:
+                get_processor(session, processor_id, principal)
+            except NotFound:
+                return False
+            return True
+
+    return processor_views(ctx).through(("visible", visibility(principal), processor_id), load)
+
+
 @post("/v1/reservations", operation_id="CreateReservation", status_code=201, sync_to_thread=True)
 def create_reservation(request: Request, data: CreateReservationRequest, ctx: AppContext,
                        principal: Principal) -> ReservationBody:
     account = account_from(request, principal, data.accountId, data.accountType)
+    visible = _processor_visible(ctx, principal, data.quantumProcessorId)
     with ctx.db.session(write=True) as session:
         booked = flows.create_reservation(session, principal, account, data.quantumProcessorId, data.startTime,
-                                          data.endTime, data.notes or "", now=ctx.clock.now(), settings=ctx.settings)
+                                          data.endTime, data.notes or "", now=ctx.clock.now(), settings=ctx.settings,
+                                          processor_visible=visible)
         return reservation_body(booked)
 
 

@@ -68,7 +68,7 @@ def check_slot(start: datetime, end: datetime, now: datetime, settings: Settings
 
 # --- overlap and availability -------------------------------------------------------------
 
-def _live_meeting(processor_id: str, start: datetime, end: datetime) -> tuple[Select, Select]:
+def _live_meeting(processor_id, start, end) -> tuple[Select, Select]:
     """Live bookings that meet [start, end), by two seeks of ``ix_reservations_live_start``.
 
     Live bookings of a processor never overlap (trigger / exclusion constraint), so sorted by
@@ -84,14 +84,15 @@ def _live_meeting(processor_id: str, start: datetime, end: datetime) -> tuple[Se
     return select(before.c.start_time, before.c.end_time).where(before.c.end_time > start), inside
 
 
-def _maintenance_meeting(processor_id: str, start: datetime, end: datetime) -> Select:
+def _maintenance_meeting(processor_id, start, end) -> Select:
     # Windows may overlap each other and are few per processor: a plain range test.
     return select(MaintenanceWindow.start_time, MaintenanceWindow.end_time).where(
         MaintenanceWindow.processor_id == processor_id, MaintenanceWindow.start_time < end,
         MaintenanceWindow.end_time > start)
 
 
-def _meeting(processor_id: str, start: datetime, end: datetime) -> CompoundSelect:
+def _meeting(processor_id, start, end) -> CompoundSelect:
+    # Values or bound parameters (``_ANY_MEETING``).
     return union_all(*_live_meeting(processor_id, start, end), _maintenance_meeting(processor_id, start, end))
 
 
@@ -101,9 +102,13 @@ def busy_intervals(session: Session, processor_id: str, start: datetime,
     return sorted((s, e) for s, e in session.execute(_meeting(processor_id, start, end)))
 
 
+# Built once with bound parameters: constructing the union per call cost more than running it.
+_ANY_MEETING = select(exists(_meeting(bindparam("processor_id"), bindparam("start"), bindparam("end")).subquery()))
+
+
 def is_free(session: Session, processor_id: str, start: datetime, end: datetime) -> bool:
     """One statement: does anything live meet [start, end)?"""
-    return not session.scalar(select(exists(_meeting(processor_id, start, end).subquery())))
+    return not session.scalar(_ANY_MEETING, {"processor_id": processor_id, "start": start, "end": end})
 
 
 def free_windows(

@@ -1,0 +1,106 @@
+"""The hot operations stay cheap: how many SQL statements each one sends once warm, counted with
+SQLAlchemy's cursor events on the app the server runs, against a real database.
+
+Raising a bound here needs a reason: each statement is a round trip on PostgreSQL and a
+share of the write lock on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from openqcs.app import create_app
+from openqcs.billing import service as billing
+from openqcs.config import load_settings
+from openqcs.context import AppContext
+from openqcs.db.migrate import upgrade
+from openqcs.identity.accounts import Account
+from tests.processors.conftest import add_processor
+from tests.reservations.conftest import iso, slot
+from tests.support.databases import database
+from tests.support.factories import make_user
+
+# Per operation, warm: (SQLite, PostgreSQL). SQLite reads the generation counters outside
+# SQLAlchemy (a per-thread connection); PostgreSQL reads them through the pool, so they count.
+BOUNDS = {
+    "GetHealth": (0, 1),
+    "ListQuantumProcessors": (0, 1),
+    "GetInstructionSetArchitecture": (0, 1),
+    "GetInstructionSetArchitecture (auth)": (0, 2),
+    "GetReservation": (2, 2),  # BEGIN (SQLite) / the auth counter (PostgreSQL), then one SELECT
+    # BEGIN IMMEDIATE or the two counters; overlap check, two prices, insert, account lock,
+    # balance, ledger entry, invoice id.
+    "CreateReservation": (9, 10),
+}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def app_ctx(request, tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp(f"statements-{request.param}"))
+    with database(request.param, directory) as url:
+        upgrade(url)
+        settings = load_settings({"OPENQCS_DATABASE_URL": url, "OPENQCS_DATA_DIR": directory,
+                                  "OPENQCS_LOG_LEVEL": "WARNING"})
+        ctx = AppContext.create(settings)
+        try:
+            yield request.param, create_app(settings, ctx), ctx
+        finally:
+            ctx.close()
+
+
+def _requests(ctx) -> tuple[dict[str, str], dict[str, tuple]]:
+    processor = add_processor(ctx, prefix="Counted")
+    user = make_user(ctx)
+    with ctx.db.session(write=True) as session:
+        billing.credit(session, Account(user.idp_id, "user"), 10**9, note="test", at=ctx.clock.now())
+    auth = {"authorization": f"Bearer {user.token}"}
+    isa = f"/v1/quantumProcessors/{processor}/instructionSetArchitecture"
+    slots = iter(range(1, 1000))
+
+    def booking() -> dict:
+        start = slot(ctx, days=2) + timedelta(minutes=15 * next(slots))
+        return {"quantumProcessorId": processor, "startTime": iso(start), "endTime": iso(start + timedelta(minutes=15))}
+
+    return auth, {
+        "GetHealth": ("GET", "/", {}, None),
+        "ListQuantumProcessors": ("GET", "/v1/quantumProcessors", {}, None),
+        "GetInstructionSetArchitecture": ("GET", isa, {}, None),
+        "GetInstructionSetArchitecture (auth)": ("GET", isa, auth, None),
+        "CreateReservation": ("POST", "/v1/reservations", auth, booking),
+    }
+
+
+def test_warm_hot_operations_send_no_more_statements_than_their_bound(app_ctx):
+    kind, app, ctx = app_ctx
+    auth, operations = _requests(ctx)
+    statements: list[str] = []
+    event.listen(ctx.db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    async def count(client, method, path, headers, body) -> int:
+        for _ in range(2):  # warm: caches filled, statements compiled
+            response = await client.request(method, path, headers=headers, json=body() if body else None)
+            assert response.status_code in (200, 201), response.text
+        statements.clear()
+        response = await client.request(method, path, headers=headers, json=body() if body else None)
+        assert response.status_code in (200, 201), response.text
+        return len(statements), response
+
+    async def run() -> dict[str, int]:
+        found = {}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            for name, (method, path, headers, body) in operations.items():
+                found[name], response = await count(client, method, path, headers, body)
+            reservation = response.json()["id"]
+            found["GetReservation"], _ = await count(client, "GET", f"/v1/reservations/{reservation}", auth, None)
+        return found
+
+    found = asyncio.run(run())
+    column = 0 if kind == "sqlite" else 1
+    over = {name: (n, BOUNDS[name][column]) for name, n in found.items() if n > BOUNDS[name][column]}
+    assert not over, f"statements (sent, bound) on {kind}: {over}"
