@@ -4,10 +4,14 @@ cancelling it (refund before confirming), in a real browser."""
 from __future__ import annotations
 
 import re
+import secrets
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from tests.console.conftest import sign_in
+from openqcs.identity import service as identity
+from openqcs.identity.models import Group, Membership
+from tests.console.conftest import PASSWORD, password_user, sign_in
 
 
 def _credit(page) -> float:
@@ -54,3 +58,28 @@ def test_book_see_on_calendar_and_balance_then_cancel_with_refund(page, shots):
     page.goto("/console/billing")
     expect(page.locator("main")).to_contain_text(f"Cancellation of reservation {number}")
     page.screenshot(path=shots / "billing.png", full_page=True)
+
+
+def test_a_group_booking_is_shown_to_the_groups_members_only(page, browser, console_server):
+    ctx = console_server.ctx
+    member = password_user(console_server, f"member-{secrets.token_hex(3)}@example.test")
+    outsider = password_user(console_server, f"outsider-{secrets.token_hex(3)}@example.test")
+    with ctx.db.session(write=True) as session:
+        group = session.scalar(select(Group).where(Group.name == "demo"))
+        user = identity.require_user_by_email(session, member)
+        session.add(Membership(group_id=group.id, user_id=user.id, created_time=ctx.clock.now()))
+    sign_in(page)
+    page.goto("/console/reservations?processor=Aspen-9&duration=30m&account=group:demo")
+    page.locator("#slots tbody tr").first.get_by_role("link", name=re.compile("Review booking")).click()
+    expect(page.locator("main")).to_contain_text("group demo")
+    page.get_by_role("button", name=re.compile("^Book for")).click()
+    number = re.search(r"reservation #(\d+)", page.get_by_role("status").inner_text()).group(1)
+
+    for email, sees in ((member, True), (outsider, False)):
+        other = browser.new_context(base_url=console_server.base_url).new_page()
+        sign_in(other, email, PASSWORD)
+        other.goto("/console/reservations")
+        assert (other.locator(f"tr[data-reservation='{number}']").count() == 1) is sees
+        if sees:
+            expect(other.get_by_role("heading", name="Group demo")).to_be_visible()
+        other.context.close()
