@@ -28,6 +28,7 @@ from openqcs.processors.seed import published_isa  # noqa: E402
 from openqcs.processors.service import import_isa  # noqa: E402
 from tests.support.clients import run_client, write_qcs_config  # noqa: E402
 from tests.support.databases import database  # noqa: E402
+from tests.execution.conftest import fund  # noqa: E402
 from tests.support.factories import make_user  # noqa: E402
 from tests.support.server import live_server  # noqa: E402
 
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
         with server.ctx.db.session(write=True) as session:
             import_isa(session, isa, now=server.ctx.clock.now(), processor_id=PROCESSOR, noiseless=True)
         user = make_user(server.ctx)
+        fund(server.ctx, "user", user.idp_id, 10_000_000)  # jobs are refused without credit
         env = write_qcs_config(Path(directory) / "qcs", api_url=server.base_url, grpc_url=server.settings.grpc_url,
                                issuer=server.settings.issuer, access_token=user.token)
         client = run_client("pyquil", CLIENT.format(circuits=client_circuits, shots=SHOTS, repeat=args.repeat,

@@ -76,3 +76,22 @@ def test_results_wait_for_the_job_and_answer_when_it_ends(server, stubs, ideal):
     waiting = [stubs.controller.GetControllerJobResults.future(
         sc.GetControllerJobResultsRequest(job_execution_id=i), metadata=stubs.metadata, timeout=30) for i in ids]
     assert [w.result().result.status for w in waiting] == [mc.ControllerJobExecutionResult.SUCCESS] * 5
+
+
+def test_an_administrator_cancels_another_users_running_job_from_the_cli(server, stubs, ideal):
+    import subprocess
+
+    from tests.support.server import OPENQCS
+
+    [long_id] = execute(stubs, ideal, translate(stubs, ideal, LONG, shots=10), {})
+    wait_running(stubs, long_id)
+    process = busy_process(server)
+    # Another process writes the cancel: the worker sees it at its next check and stops the simulation.
+    done = subprocess.run([OPENQCS, "admin", "job", "cancel", long_id], env=server.env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = results(stubs, long_id)
+    assert result.status == mc.ControllerJobExecutionResult.USER_CANCELLATION
+    assert "cancelled by an administrator while it ran" in result.status_message
+    process.wait(30)
+    assert not process.is_running()

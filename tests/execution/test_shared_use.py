@@ -148,10 +148,10 @@ def test_the_log_and_metrics_show_grpc_calls_and_jobs(busy):
     while True:
         lines = log_entries(busy)
         transitions = [e["status"] for e in lines if e.get("logger") == "openqcs.execution.jobs" and e.get("job") == job_id]
-        if len(transitions) >= 2 or time.monotonic() > deadline:
+        if len(transitions) >= 3 or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    assert transitions == ["running", "succeeded"]
+    assert transitions == ["queued", "running", "succeeded"]
     calls = [e for e in lines if e.get("logger") == "openqcs.execution.grpc" and e.get("method")]
     executes = [e for e in calls if e["method"] == "ExecuteControllerJob"]
     assert any(e["status"] == "OK" for e in executes)

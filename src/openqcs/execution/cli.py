@@ -99,7 +99,7 @@ def job_cancel(job_id: str, database_url: DatabaseUrl = None, data_dir: DataDir 
 
     with admin_context(database_url, data_dir) as ctx, ctx.db.session(write=True) as session:
         cancel_any(session, job_id, ctx.clock.now())
-    typer.echo(f"cancelled {job_id}")
+    typer.echo(f"cancelled {job_id}")  # its worker sees the cancel within a second and stops it
 
 
 commands = [worker]

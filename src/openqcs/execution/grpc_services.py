@@ -166,6 +166,7 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         principal = await self.caller(context)
         [ids] = await self.in_session(self._submit_all, principal, [self._submission(request)], write=True)
         controller.notify_queued()
+        _queued(ids, principal)
         return sc.ExecuteControllerJobResponse(job_execution_ids=ids)
 
     @rpc
@@ -176,6 +177,7 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
             raise errors.InvalidArgument("requests is empty")
         batches = await self.in_session(self._submit_all, principal, subs, write=True)
         controller.notify_queued()
+        _queued([i for ids in batches for i in ids], principal)
         return sc.BatchExecuteControllerJobsResponse(
             responses=[sc.ExecuteControllerJobResponse(job_execution_ids=ids) for ids in batches])
 
@@ -213,6 +215,8 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         cancelled = await self.in_session(controller.cancel, principal, list(request.job_ids), self.ctx.clock.now(),
                                           write=True)
         notify.finished(cancelled)
+        for job_id in cancelled:
+            metrics.transition(job_id, "cancelled", user=principal.idp_id)
         return sc.CancelControllerJobsResponse()
 
     @rpc
@@ -227,6 +231,11 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         return sc.GetControllerJobStatusResponse(
             status=STATUS_NAMES[found.status],
             estimated_job_completion_delay=sc.EstimatedDelay(minimum=low, maximum=high, now=now))
+
+
+def _queued(ids: list[str], principal: Principal) -> None:
+    for job_id in ids:
+        metrics.transition(job_id, "queued", user=principal.idp_id)
 
 
 STATUS_NAMES = {
