@@ -18,7 +18,8 @@ from qcs_api_client.api.quantum_processors import list_quantum_processors
 with build_sync_client() as client:
     me = auth_get_user.sync(client=client)
     processors = list_quantum_processors.sync(client=client)
-    print(json.dumps({"email": me.parsed.profile.email, "processors": [p.id for p in processors.parsed.quantum_processors]}))
+    ids = [p.id for p in processors.parsed.quantum_processors]
+    print(json.dumps({"email": me.parsed.profile.email, "processors": ids}))
 """
 
 

@@ -12,6 +12,7 @@ from openqcs.console.web import redirect, render
 from openqcs.context import AppContext
 from openqcs.errors import InvalidArgument
 from openqcs.identity.principal import Principal
+from openqcs.identity.service import require_user_by_email
 from openqcs.processors import service as processors
 from openqcs.processors.isa import parse_document
 from openqcs.processors.synth import synthesize
@@ -73,8 +74,6 @@ def grant(request: Request, ctx: AppContext, admin: Principal, form: dict[str, s
     processor_id = form.get("processor_id", "")
     with ctx.db.session(write=True) as session:
         if kind == "user":
-            from openqcs.identity.service import require_user_by_email
-
             name = require_user_by_email(session, name).idp_id
         added = processors.grant(session, processor_id, account_type=kind, account_id=name)
     return redirect(request, HERE, flash=f"Granted {form.get('account')} access to {processor_id}." if added

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from openqcs.errors import InvalidArgument
+from openqcs.errors import InvalidArgument, NotFound
 from openqcs.identity.accounts import Account
 from openqcs.identity.principal import Principal
 
@@ -52,7 +52,5 @@ def cents(raw: str | None, name: str) -> int:
 def record_id(value: int, what: str) -> int:
     """Ids beyond what the databases' integers hold cannot exist (and must not reach SQL)."""
     if not 0 < value < 2**63:
-        from openqcs.errors import NotFound
-
         raise NotFound(f"{what} {value} not found")
     return value

@@ -43,6 +43,10 @@ def _client_tokens(ctx: AppContext, request: Request, me: Principal) -> tuple[st
     return body["access_token"], body["refresh_token"]
 
 
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+
+
 @get("/token", sync_to_thread=True)
 def token_page(request: Request, ctx: AppContext, me: Principal) -> Response:
     session = request.state.console_session
@@ -54,15 +58,13 @@ def token_page(request: Request, ctx: AppContext, me: Principal) -> Response:
 @get("/token/settings.toml", sync_to_thread=True)
 def settings_download(ctx: AppContext, me: Principal) -> Response:
     settings_toml, _ = _files(ctx, "", "")
-    return Response(settings_toml, media_type="application/toml",
-                    headers={"Content-Disposition": 'attachment; filename="settings.toml"', "Cache-Control": "no-store"})
+    return Response(settings_toml, media_type="application/toml", headers=_attachment("settings.toml"))
 
 
 @post("/token/secrets.toml", sync_to_thread=True)
 def secrets_download(request: Request, ctx: AppContext, me: Principal) -> Response:
     _, secrets_toml = _files(ctx, *_client_tokens(ctx, request, me))
-    return Response(secrets_toml, media_type="application/toml", status_code=200,
-                    headers={"Content-Disposition": 'attachment; filename="secrets.toml"', "Cache-Control": "no-store"})
+    return Response(secrets_toml, media_type="application/toml", status_code=200, headers=_attachment("secrets.toml"))
 
 
 ROUTES = [token_page, settings_download, secrets_download]

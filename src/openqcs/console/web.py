@@ -17,7 +17,7 @@ from litestar.response import Redirect
 from openqcs.console import session as sessions
 from openqcs.console.format import FILTERS
 from openqcs.context import AppContext
-from openqcs.errors import OpenQCSError
+from openqcs.errors import OpenQCSError, PermissionDenied
 from openqcs.identity.principal import Principal
 
 log = logging.getLogger("openqcs.console")
@@ -77,8 +77,6 @@ async def _me(request: Request) -> Principal:
 
 async def _admin(request: Request, me: Principal) -> Principal:
     if not me.is_admin:
-        from openqcs.errors import PermissionDenied
-
         raise PermissionDenied("this page is for administrators")
     return me
 
