@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,18 @@ def test_status_without_a_server_says_so(tmp_path):
     assert done.returncode == 1
     assert "not answering" in done.stdout and "no openqcs database at" in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def make_dry_run(target: str, venv) -> str:
+    done = subprocess.run(["make", "-n", target, f"VENV={venv}"], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_run_installs_without_the_test_extras_and_make_test_with_them(tmp_path):
+    venv = tmp_path / "fresh-venv"  # as on a fresh clone: nothing installed yet
+    run_steps = make_dry_run("run", venv)
+    assert "pip install -q -e .\n" in run_steps and "[test]" not in run_steps
+    test_steps = make_dry_run("test", venv)
+    assert "pip install -q -e '.[test]'" in test_steps and "pytest" in test_steps

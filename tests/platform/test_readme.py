@@ -166,9 +166,10 @@ def test_the_readme_has_the_blocks_this_test_follows():
 def test_quick_start_and_client_lines_run_as_written(reader):
     ran = follow_readme(reader)
     assert ran, "the README's quick start no longer starts the server with `make run`"
-    # The client line printed the ISA it read from this server, not an error.
-    last_line, last = reader.outputs[-1]
-    assert "CompilerISA" in last.stdout or "qubits" in last.stdout, (last_line, last.stdout[-2000:])
+    # Some line ran Rigetti's client (every line already had to succeed) and showed its result.
+    clients = [(what, done) for what, done in reader.outputs if done.args[0] == str(client_python("pyquil"))]
+    assert clients, "the README's client section runs no pyquil line or block"
+    assert all(done.stdout.strip() for _, done in clients), clients
 
 
 def wait_for_issuer(settings_file: Path) -> None:

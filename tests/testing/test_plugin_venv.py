@@ -63,7 +63,7 @@ from pyquil import Program, get_qc
 def test_bell_runs_on_the_noiseless_processor(openqcs):
     qc = get_qc("Ankaa-9Q-noiseless")
     bell = Program("DECLARE ro BIT[2]", "H 0", "CNOT 0 1", "MEASURE 0 ro[0]", "MEASURE 1 ro[1]")
-    ro = qc.run(qc.compile(bell.wrap_in_numshots_loop(100), to_native_gates=False, optimize=False)
+    ro = qc.run(qc.compile(bell.wrap_in_numshots_loop(100))  # quilc beside the server compiles it
                 ).get_register_map()["ro"].tolist()
     assert len(ro) == 100 and all(a == b for a, b in ro) and {a for a, _ in ro} == {0, 1}
 
@@ -71,7 +71,7 @@ def test_bell_runs_on_the_noiseless_processor(openqcs):
 def test_a_seeded_server_gives_the_same_noisy_bits_twice(openqcs):
     qc = get_qc("Ankaa-9Q-sim")  # calibrated noise: shots differ from each other
     ghz = Program("DECLARE ro BIT[3]", "H 0", "CNOT 0 1", "CNOT 1 2", *[f"MEASURE {q} ro[{q}]" for q in range(3)])
-    exe = qc.compile(ghz.wrap_in_numshots_loop(300), to_native_gates=False, optimize=False)
+    exe = qc.compile(ghz.wrap_in_numshots_loop(300))
     first, second = (qc.run(exe).get_register_map()["ro"].tolist() for _ in range(2))
     assert first == second
     assert any(len(set(shot)) > 1 for shot in first)  # some shots show the noise

@@ -136,7 +136,7 @@ def _clock_errors(fn) -> None:
 def clock_show(data_dir: DataDir = None) -> None:
     """The server's now and its offset from real time."""
     settings = _clock_settings(data_dir)
-    _clock_errors(lambda: clock._file(settings))
+    _clock_errors(lambda: clock.clock_file(settings))
     _show(settings)
 
 

@@ -19,7 +19,8 @@ from openqcs.errors import Conflict, InvalidArgument
 LIMIT_SECONDS = 100 * 365 * 24 * 3600
 
 
-def _file(settings: Settings) -> Path:
+def clock_file(settings: Settings) -> Path:
+    """The test clock's file; Conflict when the server runs on the system clock."""
     if not settings.clock_file:
         raise Conflict("this server runs on the system clock: start it with OPENQCS_CLOCK_FILE=<path> to move time")
     return Path(settings.clock_file)
@@ -28,7 +29,7 @@ def _file(settings: Settings) -> Path:
 def offset(settings: Settings) -> float:
     """The current offset (0 when the file is missing or empty, as FileClock reads it)."""
     try:
-        return float(_file(settings).read_text().strip() or 0)
+        return float(clock_file(settings).read_text().strip() or 0)
     except (OSError, ValueError):
         return 0.0
 
@@ -36,7 +37,7 @@ def offset(settings: Settings) -> float:
 def set_offset(settings: Settings, seconds: float) -> float:
     if not isinstance(seconds, (int, float)) or seconds != seconds or abs(seconds) > LIMIT_SECONDS:
         raise InvalidArgument(f"clock offset must be a number of seconds within ±{LIMIT_SECONDS}")
-    path = _file(settings)
+    path = clock_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename: a reader never sees a half-written number.
     try:
