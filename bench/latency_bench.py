@@ -37,9 +37,13 @@ from tests.support.server import live_server  # noqa: E402
 
 PROCESSOR = "Bench-Latency"
 SHOTS = 1000
-BELL = "DECLARE ro BIT[2]\nH 0\nCNOT 0 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
-PARAMETRIC = "DECLARE theta REAL[1]\nDECLARE ro BIT[2]\nRX(theta) 0\nCNOT 0 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
-TRIVIAL = "DECLARE ro BIT[1]\nX 0\nMEASURE 0 ro[0]\n"
+# Compiled (native) programs, as qc.compile hands them over: H, CNOT and RX(theta) in RX/RZ/CZ.
+_H1 = "RZ(pi/2) 1\nRX(pi/2) 1\nRZ(pi/2) 1\n"
+BELL = "DECLARE ro BIT[2]\nRZ(pi/2) 0\nRX(pi/2) 0\nRZ(pi/2) 0\n" + _H1 + "CZ 0 1\n" + _H1 + \
+    "MEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
+PARAMETRIC = ("DECLARE theta REAL[1]\nDECLARE ro BIT[2]\nRZ(pi/2) 0\nRX(pi/2) 0\nRZ(theta) 0\nRX(-pi/2) 0\n"
+              "RZ(-pi/2) 0\n" + _H1 + "CZ 0 1\n" + _H1 + "MEASURE 0 ro[0]\nMEASURE 1 ro[1]\n")
+TRIVIAL = "DECLARE ro BIT[1]\nRX(pi) 0\nMEASURE 0 ro[0]\n"
 
 CLIENT = """
 import json, math, time, warnings

@@ -18,7 +18,10 @@ from tests.support.factories import TestUser, make_user
 # The reference ISAs, as the processors domain ships them.
 ISA_DIR = Path(__file__).resolve().parents[2] / "src/openqcs/processors/data"
 
-BELL = "DECLARE ro BIT[2]\nH 0\nCNOT 0 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
+# A Bell pair in Aspen's native gates (H = RZ(pi/2) RX(pi/2) RZ(pi/2); CNOT 0 1 = H 1, CZ 0 1, H 1).
+BELL = ("DECLARE ro BIT[2]\n"
+        "RZ(pi/2) 0\nRX(pi/2) 0\nRZ(pi/2) 0\nRZ(pi/2) 1\nRX(pi/2) 1\nRZ(pi/2) 1\nCZ 0 1\n"
+        "RZ(pi/2) 1\nRX(pi/2) 1\nRZ(pi/2) 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n")
 
 
 def add_processor(ctx, *, source: str = "Aspen-M-3", noiseless: bool = True, public: bool = True,

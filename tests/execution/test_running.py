@@ -95,3 +95,32 @@ def test_an_administrator_cancels_another_users_running_job_from_the_cli(server,
     assert "cancelled by an administrator while it ran" in result.status_message
     process.wait(30)
     assert not process.is_running()
+
+
+def test_a_job_whose_client_stopped_waiting_is_stopped(server, stubs, ideal):
+    import grpc
+
+    from openqcs.execution import abandon
+
+    [long_id] = execute(stubs, ideal, translate(stubs, ideal, wide_program(22, 60), shots=10), {})
+    wait_running(stubs, long_id)
+    process = busy_process(server)
+    request = sc.GetControllerJobResultsRequest(job_execution_id=long_id)
+    try:  # the client gives up, as pyquil does after its execution timeout
+        stubs.controller.GetControllerJobResults(request, metadata=stubs.metadata, timeout=1)
+        raise AssertionError("the results call should have timed out")
+    except grpc.RpcError as exc:
+        assert exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    deadline = time.monotonic() + abandon.GRACE_SECONDS + 20
+    status = None
+    while time.monotonic() < deadline:
+        status = stubs.call("GetControllerJobStatus", sc.GetControllerJobStatusRequest(job_id=long_id)).status
+        if status != RUNNING:
+            break
+        time.sleep(0.5)
+    assert status == sc.GetControllerJobStatusResponse.CANCELED
+    result = results(stubs, long_id)
+    assert result.status == mc.ControllerJobExecutionResult.USER_CANCELLATION
+    assert "client stopped waiting" in result.status_message
+    process.wait(30)
+    assert not process.is_running()

@@ -18,8 +18,8 @@ SCRIPT = """
 import json
 from pyquil import get_qc, Program
 qc = get_qc("Seed-QPU", execution_timeout=30.0)
-coins = Program("DECLARE ro BIT[3]", "H 0", "H 1", "H 2", "MEASURE 0 ro[0]", "MEASURE 1 ro[1]",
-                "MEASURE 2 ro[2]").wrap_in_numshots_loop(64)
+coins = Program("DECLARE ro BIT[3]", "RX(pi/2) 0", "RX(pi/2) 1", "RX(pi/2) 2", "MEASURE 0 ro[0]",
+                "MEASURE 1 ro[1]", "MEASURE 2 ro[2]").wrap_in_numshots_loop(64)
 exe = qc.compile(coins, to_native_gates=False, optimize=False)
 print(json.dumps([qc.run(exe).get_register_map()["ro"].tolist() for _ in range(2)]))
 """

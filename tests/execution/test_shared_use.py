@@ -28,7 +28,7 @@ PYQUIL_BELL = """
 import json
 from pyquil import get_qc, Program
 qc = get_qc("{processor}", execution_timeout=30.0)
-bell = Program("DECLARE ro BIT[2]", "H 0", "CNOT 0 1", "MEASURE 0 ro[0]", "MEASURE 1 ro[1]").wrap_in_numshots_loop(50)
+bell = Program({bell!r}).wrap_in_numshots_loop(50)
 exe = qc.compile(bell, to_native_gates=False, optimize=False)
 out = {{}}
 for attempt in range({runs}):
@@ -66,8 +66,8 @@ def test_a_small_program_runs_while_another_users_long_job_runs(busy, tmp_path):
     try:
         [long_id] = execute(stubs, busy.processor, translate(stubs, busy.processor, wide_program(23, 40), 10), {})
         wait_running(stubs, long_id)
-        out = run_client("pyquil", PYQUIL_BELL.format(processor=busy.processor, runs=1), pyquil_env(busy, light, tmp_path),
-                         timeout=180)
+        script = PYQUIL_BELL.format(processor=busy.processor, runs=1, bell=BELL)
+        out = run_client("pyquil", script, pyquil_env(busy, light, tmp_path), timeout=180)
         # The small program was translated, ran and came back while the long job still ran.
         long_status = stubs.call("GetControllerJobStatus", sc.GetControllerJobStatusRequest(job_id=long_id)).status
         assert long_status == sc.GetControllerJobStatusResponse.RUNNING
@@ -82,12 +82,13 @@ def test_a_small_program_runs_while_another_users_long_job_runs(busy, tmp_path):
 
 def test_an_account_without_credit_is_refused_at_submission(busy, tmp_path):
     broke = make_user(busy.ctx)
-    out = run_client("pyquil", PYQUIL_BELL.format(processor=busy.processor, runs=1), pyquil_env(busy, broke, tmp_path))
+    out = run_client("pyquil", PYQUIL_BELL.format(processor=busy.processor, runs=1, bell=BELL), pyquil_env(busy, broke, tmp_path))
     assert "insufficient credit" in out["0"] and "has 0" in out["0"] and "credit" in out["0"]
     assert job_rows(busy, broke.id) == []  # nothing was queued
     # One cent pays for one job (1 cent each), not three: the second is refused, the account stays out of debt.
     cent = funded_user(busy.ctx, cents=1)
-    out = run_client("pyquil", PYQUIL_BELL.format(processor=busy.processor, runs=3), pyquil_env(busy, cent, tmp_path / "c"))
+    script = PYQUIL_BELL.format(processor=busy.processor, runs=3, bell=BELL)
+    out = run_client("pyquil", script, pyquil_env(busy, cent, tmp_path / "c"))
     assert isinstance(out["0"], list) and len(out["0"]) == 50
     assert "insufficient credit" in out["1"] and "insufficient credit" in out["2"]
     from openqcs.billing.service import balance_cents

@@ -21,7 +21,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from openqcs import errors
 from openqcs.context import AppContext
-from openqcs.execution import controller, metrics, notify, translation
+from openqcs.execution import abandon, controller, metrics, notify, translation
 from openqcs.execution.auth import principal_from_metadata
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import models_translation_pb2 as mt
@@ -185,29 +185,39 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
     async def GetControllerJobResults(self, request, context):
         principal = await self.caller(context)
         job_id = request.job_execution_id
+        # Watch before the first read, so a job that finishes in between still wakes us.
+        arrival = notify.Arrival(job_id)
+        try:
+            result = await self.in_session(controller.finished_result, principal, job_id)  # NotFound if not theirs
+            if result is None:
+                abandon.begin(job_id)
+                try:
+                    result = await self._wait_for(principal, job_id, arrival)
+                finally:
+                    abandon.end(self.ctx, job_id, answered=result is not None)
+        finally:
+            arrival.unwatch()
+        return sc.GetControllerJobResultsResponse(result=mc.ControllerJobExecutionResult.FromString(result))
+
+    async def _wait_for(self, principal: Principal, job_id: str, arrival: notify.Arrival) -> bytes:
         deadline = time.monotonic() + RESULTS_WAIT_SECONDS
         while True:
-            # Watch before reading, so a job that finishes in between still wakes us.
-            arrival = notify.Arrival(job_id)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise errors.Unavailable(f"job '{job_id}' has not finished yet; ask for its results again",
+                                         retry_after=5)
             try:
-                result = await self.in_session(controller.finished_result, principal, job_id)
-                if result is None:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise errors.Unavailable(f"job '{job_id}' has not finished yet; ask for its results "
-                                                 "again", retry_after=5)
-                    try:
-                        await asyncio.wait_for(arrival.event.wait(), min(left, RESULTS_RECHECK_SECONDS))
-                    except TimeoutError:
-                        continue
-                    # Pushed by a worker of this process (the caller's access was checked by the read
-                    # above); from another process only the wake-up comes, so read it again.
-                    result = arrival.result
-                    if result is None:
-                        continue
-                return sc.GetControllerJobResultsResponse(result=mc.ControllerJobExecutionResult.FromString(result))
-            finally:
-                arrival.unwatch()
+                await asyncio.wait_for(arrival.event.wait(), min(left, RESULTS_RECHECK_SECONDS))
+            except TimeoutError:
+                pass
+            # Pushed by a worker of this process (the caller's access was checked by the first read);
+            # from another process, or after a lost wake-up, read it again (watching anew first).
+            if arrival.result is not None:
+                return arrival.result
+            arrival.rearm()
+            result = await self.in_session(controller.finished_result, principal, job_id)
+            if result is not None:
+                return result
 
     @rpc
     async def CancelControllerJobs(self, request, context):

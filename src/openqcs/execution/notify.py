@@ -76,15 +76,29 @@ class Arrival:
     """An asyncio event (of the running loop) set when a job finishes, with its result if pushed."""
 
     def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
         self.loop = asyncio.get_running_loop()
         self.event = asyncio.Event()
         self.result: bytes | None = None
-        self.unwatch = watch(job_id, self._arrive)
+        self._unwatch = watch(job_id, self._arrive)
+
+    def rearm(self) -> None:
+        """Watch again from now (after a wake-up without a result)."""
+        self._unwatch()
+        self.event = asyncio.Event()
+        self.result = None
+        self._unwatch = watch(self.job_id, self._arrive)
+
+    def unwatch(self) -> None:
+        self._unwatch()
 
     def _arrive(self, result: bytes | None) -> None:
+        event = self.event
+
         def land() -> None:
-            self.result = result
-            self.event.set()
+            if event is self.event:  # not from before a rearm
+                self.result = result
+                event.set()
 
         self.loop.call_soon_threadsafe(land)
 
