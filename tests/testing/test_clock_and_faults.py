@@ -100,3 +100,14 @@ def test_an_offline_processor_has_no_live_accessor(admin_server, admin_api):
     assert live() == [True]
     assert admin_api.put("/admin/v1/processors/Aspen-M-3/status", json={"status": "melted"}).status_code == 422
     assert admin_api.put("/admin/v1/processors/Nope-1/status", json={"status": "offline"}).status_code == 404
+
+
+def test_a_grpc_fault_is_accepted_and_leaves_rest_calls_alone(admin_server, admin_api):
+    admin_api.post("/admin/v1/reset")
+    made = admin_api.post("/admin/v1/faults", json={"path": "/", "method": "grpc", "status": 503})
+    assert made.status_code == 201 and made.json()["method"] == "GRPC"
+    try:
+        with admin_server.raw_client() as api:
+            assert api.get("/v1/healthcheck").status_code == 200
+    finally:
+        admin_api.delete("/admin/v1/faults")

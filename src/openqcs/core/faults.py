@@ -23,6 +23,9 @@ from openqcs.errors import InvalidArgument
 from openqcs.http.errors import send_error
 
 TTL = 1.0
+# GRPC: for the gRPC services' interceptor (path = the full method, e.g.
+# /services.controller.Controller/ExecuteControllerJob); REST calls never match it.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "GRPC")
 EXEMPT = ("/admin/", "/oauth2/")
 MAX_LATENCY_MS = 60_000
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
@@ -52,8 +55,8 @@ def check(spec: FaultSpec) -> FaultSpec:
         raise InvalidArgument.field("body", "fraction", "fraction must be in (0, 1]")
     if not spec.status and not spec.latencyMs:
         raise InvalidArgument.field("body", (), "a fault needs a status, a latencyMs, or both")
-    if spec.method and spec.method.upper() not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        raise InvalidArgument.field("body", "method", "method must be GET, POST, PUT, PATCH, DELETE or empty")
+    if spec.method and spec.method.upper() not in METHODS:
+        raise InvalidArgument.field("body", "method", f"method must be {', '.join(METHODS)} or empty (any)")
     return spec
 
 
@@ -92,7 +95,8 @@ def _load(ctx) -> list[dict[str, Any]]:
         return [to_wire(f) for f in list_faults(session)]
 
 
-async def _current(ctx) -> list[dict[str, Any]]:
+async def current(ctx) -> list[dict[str, Any]]:
+    """The faults in force (this process's copy, at most ``TTL`` old)."""
     global _cached
     loaded_at, found = _cached
     if time.monotonic() - loaded_at > TTL:
@@ -102,6 +106,7 @@ async def _current(ctx) -> list[dict[str, Any]]:
 
 
 def matching(found: list[dict[str, Any]], method: str, path: str) -> dict[str, Any] | None:
+    """The first fault for ``method`` (GET…, or GRPC) and ``path``; an empty method matches any."""
     for fault in found:
         if path.startswith(fault["path"]) and fault["method"] in ("", method):
             return fault
@@ -120,7 +125,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            found = await _current(self.ctx)
+            found = await current(self.ctx)
         except Exception:  # noqa: BLE001 - a missing table (not migrated) must not break serving
             found = []
         fault = matching(found, scope["method"], scope["path"]) if found else None
