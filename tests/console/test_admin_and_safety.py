@@ -142,3 +142,39 @@ def test_a_form_posted_without_its_csrf_token_is_refused(page, console_server):
     assert answer.status_code == 403 and "Form refused" in answer.text
     page.goto("/console/reservations")
     expect(page.locator(f"tr[data-reservation='{number}']")).to_contain_text("booked")
+
+
+def test_an_admin_announces_and_grants_a_restricted_processor(page, browser, console_server):
+    admin = password_user(console_server, _email("ops"), admin=True)
+    user = password_user(console_server, _email("grantee"))
+    sign_in(page, admin, PASSWORD)
+    page.goto("/console/admin/operations")
+    restricted = f"Private-{secrets.token_hex(2)}"
+    page.get_by_label("Processor id (empty: family-rowsxcols-sseed)").fill(restricted)
+    page.locator("#synth-public").select_option("no")
+    page.get_by_role("button", name="Synthesize").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{restricted}: ISA version 1 stored.")
+    title = f"Upgrade {secrets.token_hex(2)}"
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Text (HTML)").fill("<p>Aspen-M-3 is <b>back</b> tomorrow.</p>")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("status")).to_have_text("Announcement published.")
+
+    other = browser.new_context(base_url=console_server.base_url).new_page()
+    sign_in(other, user, PASSWORD)
+    expect(other.get_by_role("region", name="Announcement").filter(has_text=title)).to_contain_text(
+        "Aspen-M-3 is back tomorrow.")
+    other.get_by_role("button", name=f"Dismiss “{title}”").click()
+    expect(other.get_by_role("status")).to_have_text("Announcement dismissed.")
+    expect(other.locator("main")).not_to_contain_text(title)
+    assert other.goto(f"/console/processors/{restricted}").status == 404
+    other.goto("/console/processors")
+    expect(other.locator("main")).not_to_contain_text(restricted)
+
+    page.locator("#grant-processor").select_option(restricted)
+    page.get_by_label("user:EMAIL or group:NAME").fill(f"user:{user}")
+    page.get_by_role("button", name="Grant").click()
+    expect(page.get_by_role("status")).to_have_text(f"Granted user:{user} access to {restricted}.")
+    assert other.goto(f"/console/processors/{restricted}").status == 200
+    expect(other.locator("svg.lattice g.qubit")).to_have_count(9)
+    other.context.close()
