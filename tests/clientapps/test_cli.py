@@ -1,21 +1,19 @@
-"""``openqcs admin clientapp`` in-process, on a SQLite file holding just its table."""
+"""``openqcs admin clientapp`` in-process, on a fresh SQLite file."""
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from openqcs.clientapps.cli import clientapp_app, parse_link
-from openqcs.clientapps.models import ClientApplication
+from openqcs.db.migrate import upgrade
 
 
 def _database(tmp_path) -> str:
+    # A migrated database: admin commands refuse one that is not (openqcs.cli.database_problem).
     url = f"sqlite:///{tmp_path}/cli.db"
-    engine = create_engine(url)
-    ClientApplication.__table__.create(engine)
-    engine.dispose()
+    upgrade(url)
     return url
 
 
