@@ -26,7 +26,7 @@ def _email(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(3)}@example.test"
 
 
-def test_an_admin_adds_credit_to_a_user_and_disables_them(page, console_server, shots, tmp_path):
+def test_an_admin_adds_credit_to_a_user_and_disables_them(page, browser, console_server, shots, tmp_path):
     admin = password_user(console_server, _email("admin"), admin=True)
     someone = password_user(console_server, _email("someone"))
     sign_in(page, admin, PASSWORD)
@@ -50,6 +50,25 @@ def test_an_admin_adds_credit_to_a_user_and_disables_them(page, console_server, 
     page.get_by_role("button", name=f"Disable {someone}").click()
     expect(page.get_by_role("status")).to_have_text(f"Disabled {someone}.")
     expect(row).to_contain_text("disabled")
+    page.get_by_role("button", name=f"Enable {someone}").click()
+    expect(page.get_by_role("status")).to_have_text(f"Enabled {someone}.")
+    expect(row).to_contain_text("active")
+    team = f"team-{secrets.token_hex(2)}"
+    page.get_by_label("User email", exact=True).fill(someone)
+    page.get_by_label("Group (created if new)").fill(team)
+    page.get_by_role("button", name="Add to group").click()
+    expect(page.get_by_role("status")).to_have_text(f"Added {someone} to group {team}.")
+    expect(row).to_contain_text(team)
+    created = _email("created")
+    page.get_by_label("Email", exact=True).fill(created)
+    page.get_by_label("Password (empty: the user must be invited)").fill("a-long-enough-password-1")
+    page.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("status")).to_have_text(f"Created user {created}.")
+    expect(page.locator(f"tr[data-user='{created}']")).to_contain_text("active")
+    newcomer = browser.new_context(base_url=console_server.base_url).new_page()
+    sign_in(newcomer, created, "a-long-enough-password-1")
+    expect(newcomer.get_by_role("heading", level=1)).to_have_text(f"Welcome, {created}")
+    newcomer.context.close()
     # Operations: synthesize a small processor.
     page.goto("/console/admin/operations")
     page.get_by_label("Rows", exact=True).fill("2")
