@@ -39,13 +39,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oidc_jwks_url: str = ""
     oidc_user_claim: str = "uid"
     oidc_groups_claim: str = "groups"
-    access_token_ttl: int = 3600
+    # QCS access tokens are valid for 24 hours (the spec's token description).
+    access_token_ttl: int = 24 * 3600
     refresh_token_ttl: int = 30 * 24 * 3600
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "openqcs@localhost"
     # A file holding a clock offset in seconds; lets tests move time in a live server.
     clock_file: str = ""
+    # A bearer secret for the admin API (/admin/v1/…) that needs no user (empty: admins' tokens only).
+    admin_token: str = ""
     log_level: str = "INFO"
     api_only: bool = False
     max_body_bytes: int = 1_048_576
