@@ -77,6 +77,19 @@ def test_a_seeded_server_gives_the_same_noisy_bits_twice(openqcs):
     assert any(len(set(shot)) > 1 for shot in first)  # some shots show the noise
 
 
+def test_pyquil_refreshes_its_token_after_a_day_on_the_test_clock(openqcs):
+    def refresh_tokens():
+        return len(openqcs.snapshot()["tables"]["refresh_tokens"]["rows"])
+
+    issued = refresh_tokens()
+    openqcs.advance(25 * 3600)  # the profile's access token (24 h) has expired
+    qc = get_qc("Ankaa-9Q-noiseless")
+    flip = Program("DECLARE ro BIT[1]", "RX(pi) 0", "MEASURE 0 ro[0]").wrap_in_numshots_loop(10)
+    ro = qc.run(qc.compile(flip, to_native_gates=False, optimize=False)).get_register_map()["ro"].tolist()
+    assert ro == [[1]] * 10
+    assert refresh_tokens() > issued  # the client went to the issuer for a new access token
+
+
 def test_an_offline_processor_is_not_live_for_the_api_client(openqcs):
     openqcs.set_processor_status("Ankaa-9Q-noiseless", "offline")
     from qcs_api_client.api.quantum_processors import get_quantum_processor_accessors
@@ -108,4 +121,4 @@ def test_pyquil_and_qcs_api_client_tests_pass_on_the_fixture(tmp_path):
 def test_pyquil_runs_a_program_on_the_fixture(tmp_path):
     done = run_user_tests(tmp_path, {"test_run.py": RUN_TESTS})
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
-    assert "3 passed" in done.stdout
+    assert "4 passed" in done.stdout
