@@ -8,6 +8,7 @@ connection in autocommit (one round trip).
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 
@@ -43,3 +44,63 @@ class GenerationReader:
             conn = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False, timeout=30)
             self._local.conn = conn
         return conn
+
+
+class AsyncCounters:
+    """PostgreSQL: both counters in one round trip on the event loop, over one autocommit
+    connection of its own (no pool checkout, no thread hop). Requests take turns on it."""
+
+    SQL = ("SELECT (SELECT value FROM auth_generation WHERE id = 1), "
+           "(SELECT value FROM processor_generation WHERE id = 1)")
+
+    def __init__(self, db: Database) -> None:
+        url = db.engine.url.set(drivername="postgresql")
+        self.url = url.render_as_string(hide_password=False)
+        self._conn = None
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._started = 0  # reads begun
+        self._last: tuple[int, tuple[int | None, int | None]] = (0, (None, None))  # (its number, result)
+
+    async def read(self) -> tuple[int | None, int | None]:
+        """(auth, processor) generations as of some moment after the call began; (None, None)
+        when they cannot be read.
+
+        Callers queue on one connection; those that arrived while a read was running share the
+        next one, which starts after all of them arrived: correct for each, one round trip for all.
+        """
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:  # the connection belongs to one loop
+            self._lock, self._loop, self._conn = asyncio.Lock(), loop, None
+            self._started, self._last = 0, (0, (None, None))
+        ticket = self._started
+        async with self._lock:
+            if self._last[0] > ticket:  # began after this caller arrived
+                return self._last[1]
+            self._started += 1
+            seq = self._started
+            found = await self._query()
+            self._last = (seq, found)
+            return found
+
+    async def _query(self) -> tuple[int | None, int | None]:
+        import psycopg
+
+        for _attempt in range(2):  # a dropped connection is reopened once
+            try:
+                if self._conn is None or self._conn.closed:
+                    self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                cursor = await self._conn.execute(self.SQL)
+                row = await cursor.fetchone()
+                return (row[0], row[1]) if row else (None, None)
+            except psycopg.Error:
+                await self._close()
+        return None, None
+
+    async def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass

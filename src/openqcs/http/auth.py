@@ -59,10 +59,14 @@ async def _optional(request: Request, ctx: AppContext) -> Principal | None:
     header = request.headers.get("authorization")
     if header is None:
         return None  # anonymous: no thread hop, no database
-    if ctx.db.is_sqlite:  # a local one-row read: cheaper on the loop than a thread hop
+    auth = authority(ctx)
+    if auth.counters is None:  # SQLite: a local one-row read, cheaper on the loop than a thread hop
         hit = cached_principal(ctx, bearer_token(header) or "")
-        if hit is not None:
-            return hit
+    else:  # PostgreSQL: one async round trip on the loop
+        generation, _ = await auth.counters.read()
+        hit = auth.cache.get(bearer_token(header) or "", generation, ctx.clock.now().timestamp())
+    if hit is not None:
+        return hit
     return await anyio.to_thread.run_sync(authenticate, ctx, header)
 
 

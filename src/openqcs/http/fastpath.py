@@ -5,8 +5,8 @@ Only answers already in memory are served here (a principal seen before, a proce
 ISA bytes made under the current generations, see ``http/principals.py`` and
 ``processors/views.py``); anything else — a query string, an unknown token, a miss, an error —
 goes on to Litestar unchanged, which answers it and fills the caches. The checks this layer
-needs are two one-row reads: on SQLite they run on the event loop, on PostgreSQL in one thread
-hop. Rate limiting and the other outer layers still see every request.
+needs are two one-row reads: on SQLite they run on the event loop, on PostgreSQL as one async
+round trip on it. Rate limiting and the other outer layers still see every request.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-import anyio
-
 from openqcs.context import AppContext
 from openqcs.errors import OpenQCSError
 from openqcs.http.auth import bearer_token, cached_principal
+from openqcs.http.principals import authority
 from openqcs.processors import routes as processors
 from openqcs.processors.views import processor_views
 from openqcs.processors.wire import JSON, document_answer
@@ -44,23 +43,25 @@ class FastPath:
             path = scope["path"]
             if path == "/" or path == LIST or (path.startswith(ISA_PREFIX) and path.endswith(ISA_SUFFIX)):
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()}
-                if self.ctx.db.is_sqlite:
-                    answer = self.answer(path, headers)
+                counters = authority(self.ctx).counters
+                if counters is None:  # SQLite: read here, on the loop
+                    answer = self.answer(path, headers, None)
                 else:
-                    answer = await anyio.to_thread.run_sync(self.answer, path, headers)
+                    answer = self.answer(path, headers, await counters.read())
                 if answer is not None:
                     await _send(scope, send, answer)
                     return
         await self.app(scope, receive, send)
 
-    def answer(self, path: str, headers: dict[str, str]) -> Answer | None:
-        """The response from memory, or None to let Litestar handle the request."""
+    def answer(self, path: str, headers: dict[str, str], counters: tuple | None) -> Answer | None:
+        """The response from memory, or None to let Litestar handle the request. ``counters``:
+        the (auth, processor) generations already read, or None to read them here."""
         try:
-            viewer = self._viewer(headers)
+            viewer = self._viewer(headers, counters)
             if viewer is _MISS:
                 return None
             views = processor_views(self.ctx)
-            generation = views.generations.read()
+            generation = views.generations.read() if counters is None else counters[1]
             if generation is None:
                 return None
             if path == "/":  # the counter read is the database check GetHealth makes
@@ -80,11 +81,15 @@ class FastPath:
         except OpenQCSError:
             return None  # Litestar gives the proper error
 
-    def _viewer(self, headers: dict[str, str]) -> Any:
+    def _viewer(self, headers: dict[str, str], counters: tuple | None) -> Any:
         header = headers.get("authorization")
         if header is None:
             return None
-        hit = cached_principal(self.ctx, bearer_token(header) or "")
+        token = bearer_token(header) or ""
+        if counters is None:
+            hit = cached_principal(self.ctx, token)
+        else:
+            hit = authority(self.ctx).cache.get(token, counters[0], self.ctx.clock.now().timestamp())
         return _MISS if hit is None else hit
 
 

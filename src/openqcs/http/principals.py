@@ -17,7 +17,7 @@ from cachetools import TTLCache
 
 from openqcs.context import AppContext
 from openqcs.db.engine import Database
-from openqcs.db.generations import GenerationReader
+from openqcs.db.generations import AsyncCounters, GenerationReader
 from openqcs.identity.principal import Principal
 
 TTL = 60.0
@@ -57,6 +57,8 @@ class Authority:
     def __init__(self, db: Database) -> None:
         self.cache = PrincipalCache()
         self.generations = GenerationReader(db, "auth_generation")
+        # PostgreSQL: the async paths read both counters at once without a thread hop.
+        self.counters = None if db.is_sqlite else AsyncCounters(db)
 
 
 def authority(ctx: AppContext) -> Authority:
