@@ -121,6 +121,18 @@ class _Base:
 
         return await asyncio.to_thread(call)
 
+    async def as_caller(self, context: grpc.aio.ServicerContext, fn: Callable[..., Any], *args: Any,
+                        write: bool = False) -> tuple[Principal, Any]:
+        """Authenticate and run ``fn(session, principal, *args)`` in one thread hop (the hot calls)."""
+        metadata = context.invocation_metadata()
+
+        def call():
+            principal = principal_from_metadata(self.ctx, metadata)
+            with self.ctx.db.session(write=write) as session:
+                return principal, fn(session, principal, *args)
+
+        return await asyncio.to_thread(call)
+
 
 class TranslationService(_Base, st_grpc.TranslationServicer):
     @rpc
@@ -163,8 +175,7 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
 
     @rpc
     async def ExecuteControllerJob(self, request, context):
-        principal = await self.caller(context)
-        [ids] = await self.in_session(self._submit_all, principal, [self._submission(request)], write=True)
+        principal, [ids] = await self.as_caller(context, self._submit_all, [self._submission(request)], write=True)
         controller.notify_queued()
         _queued(ids, principal)
         return sc.ExecuteControllerJobResponse(job_execution_ids=ids)
@@ -183,12 +194,12 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
 
     @rpc
     async def GetControllerJobResults(self, request, context):
-        principal = await self.caller(context)
         job_id = request.job_execution_id
         # Watch before the first read, so a job that finishes in between still wakes us.
         arrival = notify.Arrival(job_id)
         try:
-            result = await self.in_session(controller.finished_result, principal, job_id)  # NotFound if not theirs
+            # NotFound unless the caller may see the job.
+            principal, result = await self.as_caller(context, controller.finished_result, job_id)
             if result is None:
                 abandon.begin(job_id)
                 try:

@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+NICENESS = 10
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "RAYON_NUM_THREADS")
 
@@ -56,6 +57,8 @@ def _initialize(db_url: str) -> None:
     # engines are imported by the first job that needs them (once per process).
     global _DB_URL
     _DB_URL = db_url
+    # Below the serving process: when cores are short, Translate and results go first.
+    os.nice(NICENESS)
 
 
 def _isa(version_id: int) -> dict:

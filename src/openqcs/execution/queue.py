@@ -42,8 +42,11 @@ def _takeable(now: datetime):
 
 def _fair_order():
     served = aliased(ExecutionJob)
-    last_served = (select(func.max(served.started_time))
-                   .where(served.account_type == ExecutionJob.account_type, served.account_id == ExecutionJob.account_id)
+    # ORDER BY … LIMIT 1, not max(): an index seek, where max() here reads all the account's jobs.
+    last_served = (select(served.started_time)
+                   .where(served.account_type == ExecutionJob.account_type, served.account_id == ExecutionJob.account_id,
+                          served.started_time.is_not(None))
+                   .order_by(served.started_time.desc()).limit(1)
                    .correlate(ExecutionJob).scalar_subquery())
     return last_served.asc().nulls_first(), ExecutionJob.created_time, ExecutionJob.id
 
@@ -118,14 +121,22 @@ def still_mine(ctx: AppContext, job_id: str, worker_id: str) -> bool:
 
 def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: bytes, duration_us: int) -> bool:
     """Record the job's end (and bill it); False when it was no longer this worker's (result dropped)."""
+    now = ctx.clock.now()
+    values = {"status": status, "result": result, "finished_time": now, "duration_us": duration_us,
+              "lease_until": None}
+    if status != SUCCEEDED:
+        values["status_message"] = results.pb.ControllerJobExecutionResult.FromString(result).status_message
     with ctx.db.session(write=True) as session:
-        row = session.scalar(select(ExecutionJob).where(ExecutionJob.id == job.id).with_for_update())
-        if row is None or row.status != RUNNING or row.worker_id != worker_id:
+        # One statement (no ORM load): this is on the path of every result.
+        account = session.execute(
+            update(ExecutionJob)
+            .where(ExecutionJob.id == job.id, ExecutionJob.status == RUNNING, ExecutionJob.worker_id == worker_id)
+            .values(**values)
+            .returning(ExecutionJob.account_type, ExecutionJob.account_id, ExecutionJob.processor_id)
+            .execution_options(synchronize_session=False)).first()
+        if account is None:
             return False
-        now = ctx.clock.now()
-        finish(row, status, result, now, duration_us)
         notify.publish_finished(session, [job.id])
-        account = (row.account_type, row.account_id, row.processor_id)
     notify.finished([job.id], result)
     if status == SUCCEEDED:
         # Billed after the result is out: usage has happened, and billing must not delay it.
