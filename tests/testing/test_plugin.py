@@ -121,3 +121,37 @@ def test_expects_a_processor_that_is_not_there(openqcs):
 ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", timeout=540)
     result.assert_outcomes(failed=1)
+
+
+SDK_TEST = '''
+import json
+import os
+import subprocess
+
+SDK_PYTHON = {sdk_python!r}
+LIST = (
+    "import json\\n"
+    "from qcs_sdk.client import QCSClient\\n"
+    "from qcs_sdk.qpu import list_quantum_processors\\n"
+    "print(json.dumps(sorted(list_quantum_processors(client=QCSClient.load(), timeout=30))))\\n"
+)
+
+
+def test_qcs_sdk_031_keeps_working_after_its_token_expired(openqcs):
+    assert openqcs.issuer.startswith("https://")
+    openqcs.advance(25 * 3600)  # the profile's access token (24 h) has expired
+    done = subprocess.run([SDK_PYTHON, "-c", LIST], env=dict(os.environ), capture_output=True, text=True,
+                          timeout=120)
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    assert lines and "Aspen-M-3" in json.loads(lines[-1]), done.stderr[-3000:]
+'''
+
+
+@pytest.mark.clients
+@pytest.mark.timeout(600)
+def test_qcs_sdk_031_refreshes_at_the_plugins_https_issuer(pytester: pytest.Pytester):
+    from tests.support.clients import client_python
+
+    pytester.makepyfile(test_sdk=SDK_TEST.format(sdk_python=str(client_python("sdk"))))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", timeout=540)
+    result.assert_outcomes(passed=1)

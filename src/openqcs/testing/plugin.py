@@ -10,7 +10,9 @@
 
 One server per session (free ports, a fresh SQLite file, quilc and the QVM beside it); before
 each test its state goes back to the demo seed, its clock to real time, faults away, and
-Rigetti's clients are pointed at it as ``demo@openqcs.local``. Mark a test
+Rigetti's clients are pointed at it as ``demo@openqcs.local`` (the issuer is served over TLS with
+a local CA, which ``SSL_CERT_FILE`` makes trusted beside the system's CAs: qcs-sdk-python 0.31
+refreshes tokens only at an https:// issuer; ini ``openqcs_https = false`` turns it off). Mark a test
 ``@pytest.mark.openqcs(reset=False)`` to keep what the previous test left, or ``empty=True`` to
 start with no users and no processors.
 
@@ -36,6 +38,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     seed_help = "OPENQCS_SIMULATION_SEED of the server: the same program gives the same bits (default: random)"
     parser.addoption("--openqcs-seed", default=None, help=seed_help)
     parser.addini("openqcs_seed", seed_help, default="")
+    parser.addini("openqcs_https", "serve the issuer over TLS with a local CA (trusted via SSL_CERT_FILE in tests)",
+                  type="bool", default=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,6 +52,7 @@ def openqcs_server(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytes
     python = pytestconfig.getoption("--openqcs-python") or pytestconfig.getini("openqcs_python")
     seed = pytestconfig.getoption("--openqcs-seed") or pytestconfig.getini("openqcs_seed")
     server = SessionServer(tmp_path_factory.mktemp("openqcs"), python=python,
+                           https=pytestconfig.getini("openqcs_https"),
                            extra_env={"OPENQCS_SIMULATION_SEED": seed} if seed else None)
     server.start()
     try:
@@ -70,4 +75,6 @@ def openqcs(openqcs_server: SessionServer, tmp_path_factory: pytest.TempPathFact
         handle.use(DEMO_EMAIL)
     for name, value in handle.client_env.items():
         monkeypatch.setenv(name, value)
+    if openqcs_server.bundle is not None:
+        monkeypatch.setenv("SSL_CERT_FILE", str(openqcs_server.bundle))
     yield handle

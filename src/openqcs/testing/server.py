@@ -11,6 +11,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -34,7 +35,7 @@ SERVE = "from openqcs.cli import main; main()"
 class SessionServer:
     """A server process in ``data_dir``; ``endpoints`` are where it answers."""
 
-    def __init__(self, data_dir: Path, *, forest: bool = True, python: str = "",
+    def __init__(self, data_dir: Path, *, forest: bool = True, https: bool = True, python: str = "",
                  extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.python = python or sys.executable
@@ -50,17 +51,21 @@ class SessionServer:
             "OPENQCS_LOG_LEVEL": "WARNING",
             "OPENQCS_QUILC_PORT": str(free_port()) if forest else "0",
             "OPENQCS_QVM_PORT": str(free_port()) if forest else "0",
+            # qcs-sdk-python 0.31 refreshes tokens only at an https:// issuer.
+            "OPENQCS_HTTPS_PORT": str(free_port()) if https else "0",
             **(extra_env or {}),
         }
         host, http, grpc = self.env["OPENQCS_HOST"], self.env["OPENQCS_HTTP_PORT"], self.env["OPENQCS_GRPC_PORT"]
         self.quilc_port, self.qvm_port = int(self.env["OPENQCS_QUILC_PORT"]), int(self.env["OPENQCS_QVM_PORT"])
         self.host, self.grpc_port = host, int(grpc)
+        self.https_port = int(self.env["OPENQCS_HTTPS_PORT"])
+        issuer = f"https://{host}:{self.https_port}" if self.https_port else f"http://{host}:{http}"
         self.endpoints = Endpoints(
-            api_url=f"http://{host}:{http}", grpc_url=f"http://{host}:{grpc}",
-            issuer=f"http://{host}:{http}/oauth2/default",
+            api_url=f"http://{host}:{http}", grpc_url=f"http://{host}:{grpc}", issuer=f"{issuer}/oauth2/default",
             quilc_url=f"tcp://{host}:{self.quilc_port}" if self.quilc_port else "",
             qvm_url=f"http://{host}:{self.qvm_port}" if self.qvm_port else "")
         self.process: subprocess.Popen | None = None
+        self.bundle: Path | None = None  # SSL_CERT_FILE for the tests, once started
 
     @property
     def log_path(self) -> Path:
@@ -76,12 +81,32 @@ class SessionServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"openqcs serve exited with {self.process.returncode}:\n{self.log_tail()}")
-            if self._answers() and self._listening(self.grpc_port):
+            if self._answers() and self._listening(self.grpc_port) and self._issuer_ready():
                 self._wait_for_forest(min(deadline, time.monotonic() + 15))
+                self.bundle = self.trust_bundle()
                 return
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"openqcs serve did not come up in {timeout:.0f} s:\n{self.log_tail()}")
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA of the HTTPS issuer (None when it is off)."""
+        return self.data_dir / "tls" / "ca.pem" if self.https_port else None
+
+    def _issuer_ready(self) -> bool:
+        return not self.https_port or (self.ca_file.is_file() and self._listening(self.https_port))
+
+    def trust_bundle(self) -> Path | None:
+        """The system's CAs plus the issuer's, for SSL_CERT_FILE: clients trust the local issuer
+        and still every public site."""
+        if self.ca_file is None:
+            return None
+        bundle = self.data_dir / "tls" / "trust-bundle.pem"
+        system = ssl.get_default_verify_paths().cafile
+        parts = [Path(system).read_text()] if system and Path(system).is_file() else []
+        bundle.write_text("\n".join([*parts, self.ca_file.read_text()]))
+        return bundle
 
     def _wait_for_forest(self, deadline: float) -> None:
         """quilc and the QVM start beside the API; a build without one of them still serves the rest."""
