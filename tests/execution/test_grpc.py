@@ -61,7 +61,9 @@ def test_bell_pair_is_correlated_on_a_noiseless_processor(stubs, ideal):
 
 
 def test_parametric_program_runs_once_per_memory_map_gzip(stubs, ideal):
-    program = "DECLARE theta REAL[1]\nDECLARE ro BIT[1]\nRX(theta) 0\nMEASURE 0 ro[0]\n"
+    # RX(theta) in native gates: RZ(theta) between RX(pi/2) and RX(-pi/2), turned to the X axis.
+    program = ("DECLARE theta REAL[1]\nDECLARE ro BIT[1]\nRZ(pi/2) 0\nRX(pi/2) 0\nRZ(theta) 0\nRX(-pi/2) 0\n"
+               "RZ(-pi/2) 0\nMEASURE 0 ro[0]\n")
     translated = translate(stubs, ideal, program, shots=50)
     ids = execute(stubs, ideal, translated, {"theta": [0.0]}, {"theta": [math.pi]},
                   compression=grpc.Compression.Gzip)
