@@ -1,13 +1,31 @@
-"""A processor's calibration turned into noise channels on a program's (dense) qubits.
+"""A processor's calibration turned into noise channels, each figure reproduced by the
+experiment that defines it. Engine-neutral: engines turn the channels into their own objects.
 
-Engine-neutral: each engine turns these channels into its own objects. Conventions:
-- a 1-qubit gate other than RZ/I (virtual frame changes, noiseless) gets thermal relaxation for
-  one gate time from T1/T2, then depolarizing sized so that the gate's average fidelity
-  equals the qubit's fRB;
-- a 2-qubit gate gets 2-qubit depolarizing whose average fidelity equals the edge's figure for
-  that gate (fCZ, fXY, fISWAP, fCPHASE);
-- MEASURE flips the recorded bit with probability 1 - fRO (applied to the classical record);
-- RESET leaves the qubit in |1> with probability 1 - fAR.
+- Time is real. Every qubit has a timeline (``timeline.py``): an RX pulse takes PULSE_TIME, a
+  2-qubit gate GATE_TIME_2Q, MEASURE MEASURE_TIME, RESET RESET_TIME, I one pulse time, DELAY
+  its duration, RZ none (a frame change). A 2-qubit gate starts when both qubits are free and
+  FENCE aligns its qubits, so a qubit waiting for another idles. T1/T2 relaxation (amplitude
+  then phase damping, T2 = the published T2*, at most 2·T1) acts over every interval a qubit
+  idles, delays or runs I, so DELAY experiments decay at the published T1 and T2*.
+- A 1-qubit pulse follows isolated RB (``randomized_benchmark_1q``): fRB is per Clifford, and
+  a Clifford is written with PULSES_PER_CLIFFORD RX pulses on average (none for the four
+  Z rotations, one for the other twenty), so a pulse's average infidelity is
+  (1 - fRB) / PULSES_PER_CLIFFORD. When a neighbour on the architecture is driven at the same
+  time (their pulses overlap on the timeline), the pulse follows the simultaneous figure
+  instead: that difference is the crosstalk term, absent when the qubit runs alone.
+- The budget of a gate is split: relaxation over the gate's duration first, then depolarizing
+  that makes up the calibrated average fidelity. Where relaxation over the full duration would
+  already exceed the figure (short T2 on some qubits), relaxation during that gate is charged
+  for a shortened time that meets the figure exactly and no depolarizing is added: the RB
+  figure is what the gate does. Idle time is always charged in full.
+- 2-qubit gates follow fCZ / fXY / fCPHASE of their edge the same way (2-qubit average fidelity,
+  relaxation of both qubits first).
+- MEASURE projects with no relaxation during the readout (fRO includes it) and flips the
+  recorded bit with a probability p chosen so that QCS's own experiment - read |0>, and read
+  after RX(pi) - gives 1 - (P(1|0) + P(0|RX(pi))) / 2 = fRO: the pulse's error is not counted
+  twice.
+- RESET is active reset: a qubit found in |0> stays there; one found in |1> is returned to |0>
+  with probability fAR (the published figure, read as its success from |1>).
 """
 
 from __future__ import annotations
@@ -19,11 +37,14 @@ import numpy as np
 
 from openqcs.simulator.device import Device
 
-GATE_TIME_1Q = 50e-9
+PULSE_TIME = 40e-9
 GATE_TIME_2Q = 200e-9
+GATE_TIMES_2Q = {"CZ": 200e-9, "CPHASE": 200e-9, "XY": 180e-9, "ISWAP": 180e-9}
 MEASURE_TIME = 2e-6
-RESET_TIME = 1e-6
+RESET_TIME = 2e-6
+PULSES_PER_CLIFFORD = 20 / 24
 NATIVE_COUNT = {"SWAP": 3, "PSWAP": 3}
+GATE_TIME_1Q = PULSE_TIME  # older name
 
 
 def depolarizing_param(fidelity: float, n_qubits: int) -> float:
@@ -33,11 +54,14 @@ def depolarizing_param(fidelity: float, n_qubits: int) -> float:
     return min(max(lam, 0.0), 1.0)
 
 
+def thermal_entanglement_fidelity(t1: float, t2: float, t: float) -> float:
+    e1, e2 = math.exp(-t / t1), math.exp(-t / t2)
+    return 1 - (1 - e1) / 4 - (1 - e2) / 2
+
+
 def thermal_infidelity(t1: float, t2: float, t: float) -> float:
     """Average gate infidelity of relaxation (T1) and dephasing (T2) for a duration t."""
-    e1, e2 = math.exp(-t / t1), math.exp(-t / t2)
-    f_ent = 1 - (1 - e1) / 4 - (1 - e2) / 2
-    return 2 * (1 - f_ent) / 3
+    return 2 * (1 - thermal_entanglement_fidelity(t1, t2, t)) / 3
 
 
 def pauli_twirl(ch: "Thermal") -> tuple[float, float]:
@@ -87,6 +111,10 @@ class Kraus:
     key: bytes  # identifies the operators for engines' caches
 
 
+Around = tuple[tuple, tuple]  # (channels before an instruction, channels after it)
+_NOTHING: Around = ((), ())
+
+
 @dataclass
 class NoiseSpec:
     """Channels for a program whose dense qubit i is physical qubit ``physical[i]``."""
@@ -94,79 +122,117 @@ class NoiseSpec:
     device: Device
     physical: list[int]
     readout_flip: list[float] = field(default_factory=list)
-    reset_fail: list[float] = field(default_factory=list)
+    reset_fail: list[float] = field(default_factory=list)  # P(a qubit found in |1> stays there)
+    plan: dict[int, Around] = field(default_factory=dict)  # id(op) -> channels, from timeline.py
     _cache: dict = field(default_factory=dict, repr=False)
 
-    def gate_channels(self, name: str, qubits: tuple[int, ...], virtual: bool) -> tuple:
-        key = (name, qubits, virtual)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = tuple(self._channels(name, qubits, virtual))
-        return found
+    def around(self, op) -> Around:
+        return self.plan.get(id(op), _NOTHING)
 
     def gate_kraus(self, name: str, qubits: tuple[int, ...]) -> Kraus | None:
         """A Kraus map that replaces the gate itself (the QVM's ADD-KRAUS); calibrations have none."""
         return None
-
-    def measure_channels(self, qubit: int) -> tuple:
-        """Channels applied just before a MEASURE of ``qubit``."""
-        return ()
-
-    def reset_channels(self, text: str) -> tuple:
-        """Channels applied after a RESET instruction (``text``); calibration noise uses reset_fail."""
-        return ()
 
     def readout_error(self, qubit: int) -> tuple[float, float]:
         """(P(read 1 | 0), P(read 0 | 1)) for the recorded bit."""
         p = self.readout_flip[qubit]
         return p, p
 
-    def _channels(self, name: str, qubits: tuple[int, ...], virtual: bool):
-        if virtual:
-            return
-        dev = self.device
-        if len(qubits) == 1:
-            (q,) = qubits
-            p = self.physical[q]
-            target = dev.f_rb.get(p, 1.0)
-            thermal = self._thermal(q, GATE_TIME_1Q)
-            if thermal is not None:
-                yield thermal
-                # Depolarizing after relaxation: F_e = (1-λ) F_e(thermal) + λ/4, solved for λ.
-                fe_target = (3 * target - 1) / 2
-                fe_thermal = (3 * (1 - thermal_infidelity(thermal.t1, thermal.t2, thermal.time)) - 1) / 2
-                lam = min(max((fe_thermal - fe_target) / (fe_thermal - 0.25), 0.0), 1.0)
-            else:
-                lam = depolarizing_param(target, 1)
-            if lam > 0:
-                yield Depolarizing(qubits, lam)
-            return
-        if len(qubits) == 2:
-            a, b = (self.physical[q] for q in qubits)
-            fidelity = dev.edge_fidelity(name, a, b)
-            if fidelity is not None:
-                # A SWAP takes three native 2-qubit gates: compose the channel that many times.
-                lam = 1 - (1 - depolarizing_param(fidelity, 2)) ** NATIVE_COUNT.get(name, 1)
-                if lam > 0:
-                    yield Depolarizing(qubits, lam)
-            return
-        # Wider gates (CCNOT, ...) compile to several 2-qubit gates: charge each neighbouring pair.
-        for a, b in zip(qubits, qubits[1:]):
-            yield from self._channels("CZ", (a, b), False)
+    def idle(self, q: int, time: float) -> tuple:
+        """Relaxation of dense qubit ``q`` over ``time`` seconds."""
+        thermal = self.thermal(q, round(time, 12))
+        return () if thermal is None or thermal.time <= 0 else (thermal,)
 
-    def _thermal(self, q: int, time: float) -> Thermal | None:
+    def pulse(self, q: int, crowded: bool = False) -> tuple:
+        """Channels after an RX pulse on dense qubit ``q``; ``crowded``: a neighbour is driven meanwhile."""
+        key = ("pulse", q, crowded)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._budget((q,), self.pulse_infidelity(q, crowded), PULSE_TIME)
+        return found
+
+    def pulse_infidelity(self, q: int, crowded: bool) -> float:
+        """Average infidelity of one pulse such that Clifford RB decays at the qubit's fRB
+        (``rb_model`` computes that decay exactly; for these channels it is this ratio)."""
+        p = self.physical[q]
+        f = self.device.f_rb.get(p, 1.0)
+        if crowded:
+            f = min(f, self.device.f_rb_sim.get(p, f))
+        return min(max(1 - f, 0.0) / PULSES_PER_CLIFFORD, 0.5)
+
+    def two_qubit(self, name: str, qubits: tuple[int, ...]) -> tuple:
+        key = ("2q", name, qubits)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = tuple(self._two_qubit(name, qubits))
+        return found
+
+    def _two_qubit(self, name: str, qubits: tuple[int, ...]):
+        if len(qubits) > 2:
+            # Wider gates (CCNOT, ...) compile to several 2-qubit gates: charge each neighbouring pair.
+            for a, b in zip(qubits, qubits[1:]):
+                yield from self.two_qubit("CZ", (a, b))
+            return
+        a, b = (self.physical[q] for q in qubits)
+        fidelity = self.device.edge_fidelity(name, a, b)
+        if fidelity is None:
+            return
+        count = NATIVE_COUNT.get(name, 1)  # a SWAP takes three native 2-qubit gates
+        infidelity = (1 - (1 - depolarizing_param(fidelity, 2)) ** count) * 3 / 4
+        yield from self._budget(qubits, infidelity, GATE_TIMES_2Q.get(name, GATE_TIME_2Q) * count)
+
+    def thermal(self, q: int, time: float) -> Thermal | None:
         p = self.physical[q]
         t1 = self.device.t1.get(p)
         if not t1 or t1 <= 0:
             return None
         t2 = self.device.t2.get(p) or t1
-        # T2 is capped at T1 (not the physical 2*T1): with T2 > T1 qiskit-aer needs a Kraus
-        # form, and aer 0.18 then fails some noisy runs ("QuantumError: Kraus is empty"). The
-        # depolarizing part still makes up the gate's fRB, so only the channel's shape differs.
-        return Thermal(q, t1, min(t2, t1), time)
+        return Thermal(q, t1, min(t2, 2 * t1), time)
+
+    def _budget(self, qubits: tuple[int, ...], infidelity: float, time: float) -> tuple:
+        """Relaxation over ``time``, then depolarizing, together of average infidelity ``infidelity``."""
+        d = 2 ** len(qubits)
+        fe_target = 1 - infidelity * (d + 1) / d
+        thermals = [t for t in (self.thermal(q, time) for q in qubits) if t is not None]
+
+        def fe(scale: float) -> float:
+            return math.prod(thermal_entanglement_fidelity(t.t1, t.t2, t.time * scale) for t in thermals)
+
+        if thermals and fe(1.0) < fe_target:
+            lo, hi = 0.0, 1.0  # relaxation alone exceeds the figure: charge it for a shorter time
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if fe(mid) > fe_target else (lo, mid)
+            return tuple(Thermal(t.qubit, t.t1, t.t2, t.time * lo) for t in thermals)
+        fe_thermal = fe(1.0)
+        lam = min(max((fe_thermal - fe_target) / (fe_thermal - 1 / d**2), 0.0), 1.0)
+        return tuple(thermals) + ((Depolarizing(qubits, lam),) if lam > 0 else ())
+
+    def pi_pulse_error(self, q: int) -> float:
+        """P(|0>) after an isolated RX(pi) from |0>, with this model's pulse channels."""
+        p0 = 0.0
+        for ch in self.pulse(q):
+            if isinstance(ch, Thermal):
+                p0 += (1 - p0) * (1 - math.exp(-ch.time / ch.t1))
+            elif isinstance(ch, Depolarizing):
+                p0 = (1 - ch.param) * p0 + ch.param / 2
+        return p0
 
 
-def noise_for(device: Device, physical: list[int]) -> NoiseSpec:
-    flips = [min(max(1 - device.f_ro.get(p, 1.0), 0.0), 0.5) for p in physical]
-    fails = [min(max(1 - device.f_ar.get(p, 1.0), 0.0), 0.5) for p in physical]
-    return NoiseSpec(device, list(physical), flips, fails)
+def noise_for(device: Device, program) -> NoiseSpec:
+    """The calibration's noise for ``program`` (a ParsedProgram; or a list of physical qubits,
+    which gives readout and reset only, with no timeline)."""
+    from openqcs.simulator.timeline import plan
+
+    physical = list(getattr(program, "qubits", program))
+    spec = NoiseSpec(device, physical)
+    for q, p in enumerate(physical):
+        # QCS's readout experiment: (P(1|0) + P(0|RX(pi))) / 2 = 1 - fRO, where the second term is
+        # flip (1 - e) + (1 - flip) e with e the pulse's own error: solved for the flip.
+        target = min(max(1 - device.f_ro.get(p, 1.0), 0.0), 0.5)
+        e = spec.pi_pulse_error(q) if target > 0 else 0.0
+        spec.readout_flip.append(min(max((2 * target - e) / (2 - 2 * e), 0.0), 0.5))
+        spec.reset_fail.append(min(max(1 - device.f_ar.get(p, 1.0), 0.0), 1.0))
+    if hasattr(program, "ops"):
+        spec.plan = plan(program, spec)
+    return spec

@@ -22,7 +22,7 @@ Memory = dict[str, np.ndarray]
 Ref = tuple[str, int]
 
 READOUT_TYPES = ("BIT", "OCTET", "INTEGER")
-IGNORED = {"Pragma", "Fence", "Nop", "Delay", "Declaration", "GateDefinition", "Label"}
+IGNORED = {"Pragma", "Nop", "Declaration", "GateDefinition", "Label"}
 
 
 @dataclass(slots=True)
@@ -33,6 +33,7 @@ class GateOp:
     build: Callable[[Memory], np.ndarray] | None
     virtual: bool
     text: str
+    native_form: bool = True  # no modifiers, not a DEFGATE: may be a calibrated gate
 
 
 @dataclass(slots=True)
@@ -44,6 +45,23 @@ class MeasureOp:
 
 @dataclass(slots=True)
 class ResetOp:
+    qubits: tuple[int, ...]
+    text: str
+
+
+@dataclass(slots=True)
+class DelayOp:
+    """The qubits wait ``seconds`` (relaxing as they do); no qubits means every qubit."""
+
+    qubits: tuple[int, ...]
+    seconds: float
+    text: str
+
+
+@dataclass(slots=True)
+class FenceOp:
+    """The qubits' timelines meet (the later ones wait); no qubits means every qubit."""
+
     qubits: tuple[int, ...]
     text: str
 
@@ -194,6 +212,12 @@ def parse_program(source: str) -> ParsedProgram:
             qs = () if inner.qubit is None else (_qubit(inner.qubit, text, source),)
             physical.update(qs)
             raw.append(("reset", None, text, qs))
+        elif kind == "Delay":
+            qs = tuple(_qubit(q, text, source) for q in inner.qubits)
+            physical.update(qs)  # a delayed qubit holds up those that meet it later
+            raw.append(("delay", _delay_seconds(inner, lengths, text, source), text, qs))
+        elif kind == "Fence":
+            raw.append(("fence", None, text, tuple(_qubit(q, text, source) for q in inner.qubits)))
         elif kind in ("Jump", "JumpWhen", "JumpUnless"):
             ref = None
             if kind != "Jump":
@@ -219,6 +243,12 @@ def parse_program(source: str) -> ParsedProgram:
     readout_names: set[str] = set()
     out = ParsedProgram(source, qubits, ops, regions, {}, {}, labels=labels, pragmas=pragmas)
     for kind, payload, text, qs in raw:
+        if kind in ("delay", "fence"):
+            # FENCE on a qubit the program never uses has no effect; no qubits means all of them.
+            dq = tuple(dense[q] for q in qs if q in dense) if qs else tuple(range(len(qubits)))
+            if dq:
+                ops.append(DelayOp(dq, payload, text) if kind == "delay" else FenceOp(dq, text))
+            continue
         dq = tuple(dense[q] for q in qs)
         if kind == "gate":
             if measured.intersection(dq):
@@ -251,6 +281,22 @@ def parse_program(source: str) -> ParsedProgram:
     out.readout = {name: regions[name][1] for name in sorted(readout_names)}
     out.parameters = {n: r for n, r in regions.items() if n not in out.readout}
     return out
+
+
+MAX_DELAY = 1.0  # seconds; far past any qubit's T1
+
+
+def _delay_seconds(inner, lengths: dict[str, int], text: str, source: str) -> float:
+    try:
+        fn, reads_memory = compile_expression(inner.duration, lengths)
+        if reads_memory:
+            raise ExpressionError("DELAY durations must be constants")
+        seconds = real(fn({}, {}))
+    except (ExpressionError, ZeroDivisionError, OverflowError, ValueError) as exc:
+        raise instruction_error(source, text, str(exc)) from None
+    if not 0 <= seconds <= MAX_DELAY:
+        raise instruction_error(source, text, f"DELAY takes a duration from 0 to {MAX_DELAY} s, got {seconds}")
+    return seconds
 
 
 def _check_ref(ref: Ref, regions, text: str, source: str, types: tuple[str, ...] | None = None) -> None:
@@ -289,13 +335,14 @@ def _gate_op(gate, qubits: tuple[int, ...], text: str, defgates: dict, lengths: 
         return gates.apply_modifiers(modifiers, base, [real(f(memory, {})) for f in fns])
 
     virtual = name in gates.VIRTUAL and not modifiers
+    plain = not modifiers and name not in defgates
     if any(dep for _, dep in compiled):
-        return GateOp(name, qubits, None, build, virtual, text)
+        return GateOp(name, qubits, None, build, virtual, text, plain)
     try:
         matrix = build({})
     except (ExpressionError, ZeroDivisionError, OverflowError, ValueError) as exc:
         raise instruction_error(source, text, f"cannot evaluate its parameters: {exc}") from None
-    return GateOp(name, qubits, matrix, None, virtual, text)
+    return GateOp(name, qubits, matrix, None, virtual, text, plain)
 
 
 def _defgate(definition, text: str, source: str):

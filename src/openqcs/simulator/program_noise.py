@@ -19,7 +19,7 @@ from quil.expression import Expression
 
 from openqcs.errors import InvalidArgument
 from openqcs.simulator.noise import Kraus, Pauli
-from openqcs.simulator.program import ParsedProgram, Pragma
+from openqcs.simulator.program import GateOp, MeasureOp, ParsedProgram, Pragma, ResetOp
 from openqcs.simulator.quil_expr import compile_expression
 
 KRAUS_TOLERANCE = 1e-5  # the QVM's own check of sum K^dagger K = I
@@ -70,6 +70,16 @@ class ProgramNoise:
 
     def readout_error(self, qubit: int) -> tuple[float, float]:
         return self.povm.get(self.physical[qubit], (0.0, 0.0))
+
+    def around(self, op) -> tuple[tuple, tuple]:
+        """(channels before, channels after) an instruction, as engines ask for them."""
+        if isinstance(op, GateOp):
+            return (), self.gate_channels(op.name, op.qubits, op.virtual)
+        if isinstance(op, MeasureOp):
+            return self.measure_channels(op.qubit), ()
+        if isinstance(op, ResetOp):
+            return (), self.reset_channels(op.text)
+        return (), ()
 
 
 def pauli_triple(value, what: str) -> PauliTriple | None:

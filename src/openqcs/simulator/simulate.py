@@ -12,7 +12,9 @@ from openqcs.errors import InvalidArgument
 from openqcs.simulator import noise as noise_mod
 from openqcs.simulator.device import Device, device_from_isa
 from openqcs.simulator.engine import get_engine
-from openqcs.simulator.program import GateOp, MeasureOp, ParsedProgram, ResetOp, parse_program
+from openqcs.simulator.native import check_natives
+from openqcs.simulator.timeline import longest_timeline
+from openqcs.simulator.program import DelayOp, GateOp, MeasureOp, ParsedProgram, ResetOp, parse_program
 
 MAX_SHOTS = 1_000_000
 MAX_QUBITS = 26  # a 2^26 state vector is 1 GiB; more would exhaust a worker's memory
@@ -56,14 +58,17 @@ def check_program(quil: str, isa: dict) -> ProgramInfo:
 
 
 def run_program(quil: str, isa: dict, shots: int, memory: dict[str, list[float]], *,
-                noiseless: bool = False, seed: int | None = None, engine: str = "aer") -> RunResult:
+                noiseless: bool = False, seed: int | None = None, engine: str = "aer",
+                enforce_isa: bool = True) -> RunResult:
+    """Run on the processor; ``enforce_isa=False`` lets any gate through (engine tests, the QVM's
+    way), still on live qubits and edges and with the calibration's noise."""
     if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0 or shots > MAX_SHOTS:
         raise InvalidArgument(f"shots must be an integer from 0 to {MAX_SHOTS}, got {shots!r}")
     program = _parse(quil)
     device = device_of(isa)
-    check_against(program, device)
+    check_against(program, device, natives=enforce_isa)
     mem = initial_memory(program, memory or {})
-    noise = None if noiseless else noise_mod.noise_for(device, program.qubits)
+    noise = None if noiseless else noise_mod.noise_for(device, program)
     result = get_engine(engine).run(program, mem, shots, noise, seed)
     final = {name: [float(x) for x in values] for name, values in result.memory.items()
              if name not in program.readout}
@@ -76,14 +81,16 @@ def _parse(quil: str) -> ParsedProgram:
     return parse_program(quil)
 
 
-def check_against(program: ParsedProgram, device: Device) -> None:
+def check_against(program: ParsedProgram, device: Device, natives: bool = True) -> None:
+    """The program fits the processor: at most MAX_QUBITS, live qubits and edges, and (with
+    ``natives``) only the gates the ISA lists on each site (``native.py``)."""
     name = device.name or "this processor"
     if len(program.qubits) > MAX_QUBITS:
         raise InvalidArgument(f"the program uses {len(program.qubits)} qubits; simulated processors run "
                               f"programs on at most {MAX_QUBITS} qubits")
     qubit_ops: dict[int, str] = {}
     for op in program.ops:
-        if isinstance(op, (GateOp, MeasureOp, ResetOp)):
+        if isinstance(op, (GateOp, MeasureOp, ResetOp, DelayOp)):
             qs = op.qubits if not isinstance(op, MeasureOp) else (op.qubit,)
             for q in qs:
                 qubit_ops.setdefault(program.qubits[q], op.text)
@@ -100,6 +107,8 @@ def check_against(program: ParsedProgram, device: Device) -> None:
                                              f"of {name} (2-qubit gates need one)")
         elif not _connected(phys, device):
             raise program.error(op.text, f"qubits {', '.join(map(str, phys))} are not connected on {name}")
+    if natives:
+        check_natives(program, device)
 
 
 def _connected(qubits: list[int], device: Device) -> bool:
@@ -138,20 +147,4 @@ def initial_memory(program: ParsedProgram, values: dict[str, list[float]]) -> di
 
 def duration_us(program: ParsedProgram, shots: int) -> int:
     """Estimated processor time: the longest qubit timeline of one pass, times the shots."""
-    clock = [0.0] * max(len(program.qubits), 1)
-    for op in program.ops:
-        if isinstance(op, GateOp):
-            if op.virtual:
-                continue
-            t = noise_mod.GATE_TIME_1Q if len(op.qubits) == 1 else noise_mod.GATE_TIME_2Q
-            qs = op.qubits
-        elif isinstance(op, MeasureOp):
-            t, qs = noise_mod.MEASURE_TIME, (op.qubit,)
-        elif isinstance(op, ResetOp):
-            t, qs = noise_mod.RESET_TIME, op.qubits
-        else:
-            continue
-        start = max(clock[q] for q in qs)
-        for q in qs:
-            clock[q] = start + t
-    return max(1, math.ceil(max(clock) * 1e6 * shots)) if shots else 0
+    return max(1, math.ceil(longest_timeline(program) * 1e6 * shots)) if shots else 0

@@ -10,11 +10,13 @@ realizations when one trajectory per shot would cost too much.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from openqcs.simulator.engine import EngineResult, empty_readout
 from openqcs.simulator.noise import Depolarizing, Kraus, NoiseSpec, Pauli, Thermal, pauli_twirl
-from openqcs.simulator.program import GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
+from openqcs.simulator.program import DelayOp, FenceOp, GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
 
 DENSITY_MATRIX_MAX_QUBITS = 10
 # Wide noisy programs: up to this many amplitude updates (shots x 2^n x instructions) run one
@@ -170,7 +172,15 @@ class AerEngine:
                 if m is not None:
                     qc.append(unitary(m, check_input=False), [q])
 
+        def channels(chs) -> None:
+            for ch in chs:
+                if sampler is None:
+                    self._append_channel(qc, ch)
+                else:
+                    _append_sampled(qc, ch, sampler)
+
         for op in program.ops:
+            before, after = noise.around(op) if noise is not None else ((), ())
             if isinstance(op, GateOp):
                 matrix = program.gate_matrix(op, memory)
                 if noise is None and len(op.qubits) == 1:
@@ -178,36 +188,32 @@ class AerEngine:
                     pending[q] = matrix @ pending[q] if q in pending else matrix
                     continue
                 flush(op.qubits)
+                channels(before)
                 kraus = noise.gate_kraus(op.name, op.qubits) if noise is not None else None
                 if kraus is not None:  # the Kraus map stands for the gate itself
                     self._append_channel(qc, kraus)
                 else:
                     qc.append(unitary(matrix, check_input=False), list(reversed(op.qubits)))
-                if noise is not None:
-                    for ch in noise.gate_channels(op.name, op.qubits, op.virtual):
-                        if sampler is None:
-                            self._append_channel(qc, ch)
-                        else:
-                            _append_sampled(qc, ch, sampler)
+                channels(after)
             elif isinstance(op, MeasureOp):
                 flush((op.qubit,))
-                for ch in noise.measure_channels(op.qubit) if noise is not None else ():
-                    if sampler is None:
-                        self._append_channel(qc, ch)
-                    else:
-                        _append_sampled(qc, ch, sampler)
+                channels(before)
                 qc.measure(op.qubit, refs.get(op.ref, scratch) if op.ref else scratch)
+                channels(after)
             elif isinstance(op, ResetOp):
                 flush(op.qubits)
+                channels(before)
                 for q in op.qubits:
-                    qc.reset(q)
-                    if noise is not None and noise.reset_fail[q] > 0:
-                        qc.append(self._error(("reset", noise.reset_fail[q])), [q])
-                for ch in noise.reset_channels(op.text) if noise is not None else ():
-                    if sampler is None:
-                        self._append_channel(qc, ch)
+                    fail = noise.reset_fail[q] if noise is not None else 0.0
+                    if fail > 0:
+                        qc.append(self._error(("reset", fail)), [q])
                     else:
-                        _append_sampled(qc, ch, sampler)
+                        qc.reset(q)
+                channels(after)
+            elif isinstance(op, (DelayOp, FenceOp)) and (before or after):
+                flush(op.qubits)
+                channels(before)
+                channels(after)
         flush(list(pending))
         return qc, refs
 
@@ -236,8 +242,11 @@ class AerEngine:
                 _, px, py, pz = key
                 terms = [(name, p) for name, p in (("X", px), ("Y", py), ("Z", pz), ("I", 1 - px - py - pz)) if p > 0]
                 err = self._pauli(terms)
-            else:
-                err = self._pauli([("X", key[1]), ("I", 1 - key[1])])
+            else:  # active reset: |1> returns to |0> except with probability key[1]
+                f = key[1]
+                err = self._kraus([np.diag([1.0, 0.0]).astype(complex),
+                                   np.array([[0, math.sqrt(1 - f)], [0, 0]], dtype=complex),
+                                   np.diag([0.0, math.sqrt(f)]).astype(complex)])
             if len(self._errors) > 10_000:
                 self._errors.clear()
             self._errors[key] = err

@@ -96,19 +96,16 @@ class ReferenceEngine:
                 raise InvalidArgument(f"the program did not halt within {MAX_STEPS} instructions per shot")
             op = ops[pc]
             pc += 1
+            before, after = noise.around(op) if noise is not None else ((), ())
+            for ch in before:
+                state = self._channel(state, ch, rng, kraus_cache)
             if isinstance(op, GateOp):
                 kraus = noise.gate_kraus(op.name, op.qubits) if noise is not None else None
                 if kraus is not None:  # the Kraus map stands for the gate itself
                     state = self._channel(state, kraus, rng, kraus_cache)
                 else:
                     state = apply(state, program.gate_matrix(op, mem), op.qubits)
-                if noise is not None:
-                    for ch in noise.gate_channels(op.name, op.qubits, op.virtual):
-                        state = self._channel(state, ch, rng, kraus_cache)
             elif isinstance(op, MeasureOp):
-                if noise is not None:
-                    for ch in noise.measure_channels(op.qubit):
-                        state = self._channel(state, ch, rng, kraus_cache)
                 state, bit = _measure(state, op.qubit, rng)
                 if noise is not None and rng.random() < noise.readout_error(op.qubit)[bit]:
                     bit ^= 1
@@ -117,13 +114,13 @@ class ReferenceEngine:
             elif isinstance(op, ResetOp):
                 for q in op.qubits:
                     state, bit = _measure(state, q, rng)
-                    fail = noise is not None and rng.random() < noise.reset_fail[q]
-                    if bit != int(fail):
+                    # Active reset: a qubit found in |1> gets a pi pulse, which fails with 1 - fAR.
+                    stays = bit == 1 and noise is not None and rng.random() < noise.reset_fail[q]
+                    if bit == 1 and not stays:
                         state = apply(state, _X, (q,))
-                if noise is not None:
-                    for ch in noise.reset_channels(op.text):
-                        state = self._channel(state, ch, rng, kraus_cache)
-            elif isinstance(op, JumpOp):
+            for ch in after:
+                state = self._channel(state, ch, rng, kraus_cache)
+            if isinstance(op, JumpOp):
                 if op.cond is None or (mem[op.cond[0]][op.cond[1]] != 0) == op.when:
                     pc = op.target
             elif isinstance(op, ClassicalOp):

@@ -1,0 +1,149 @@
+"""The characterization experiments that define a calibration's figures, written as a user
+writes them (native Quil), with their fits: readout (fRO), 1-qubit Clifford RB (fRB, alone or
+with neighbours driven), interleaved 2-qubit RB (fCZ), inversion recovery (T1) and Ramsey (T2*).
+
+``run(quil, shots) -> readout["ro"]`` is any executor: ``simulate.run_program`` bound to an
+ISA, or a pyquil QuantumComputer. The realism benchmark and the realism tests use these.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from openqcs.simulator import gates
+
+Runner = Callable[[str, int], np.ndarray]  # (quil, shots) -> readout array (shots, n)
+_RZ, _RX = gates.STANDARD["RZ"][2], gates.STANDARD["RX"][2]
+_STEPS = (math.pi / 2, -math.pi / 2, math.pi)
+
+
+def _key(u: np.ndarray) -> tuple:
+    """A matrix up to global phase, rounded: equal keys, equal gates."""
+    flat = u.reshape(-1)
+    lead = flat[np.argmax(np.abs(flat) > 1e-6)]
+    v = flat * (abs(lead) / lead)
+    return tuple(np.round(v.real, 6)) + tuple(np.round(v.imag, 6))
+
+
+def clifford_table() -> list[tuple[list[tuple[str, float]], np.ndarray]]:
+    """The 24 one-qubit Cliffords, each in its shortest native form: the four Z rotations with
+    no pulse, the others as RZ·RX·RZ with one pulse (what a compiler writes)."""
+    found: dict[tuple, tuple[list[tuple[str, float]], np.ndarray]] = {}
+    for k in range(4):
+        found.setdefault(_key(_RZ(k * math.pi / 2)), ([("RZ", k * math.pi / 2)], _RZ(k * math.pi / 2)))
+    for a in range(4):
+        for step in _STEPS:
+            for b in range(4):
+                u = _RZ(b * math.pi / 2) @ _RX(step) @ _RZ(a * math.pi / 2)
+                found.setdefault(_key(u), ([("RZ", a * math.pi / 2), ("RX", step), ("RZ", b * math.pi / 2)], u))
+    table = list(found.values())
+    assert len(table) == 24
+    return table
+
+
+CLIFFORDS = clifford_table()
+_INDEX = {_key(u): i for i, (_, u) in enumerate(CLIFFORDS)}
+
+
+def _quil(ops: list[tuple[str, float]], q: int) -> list[str]:
+    return [f"{name}({angle!r}) {q}" for name, angle in ops if not (name == "RZ" and angle == 0)]
+
+
+_FLIP = _RX(math.pi)
+
+
+def rb_sequence(q: int, length: int, rng: np.random.Generator, end_in_one: bool = False) -> list[str]:
+    """``length`` random Cliffords on qubit ``q`` and the one that returns it to |0> (or |1>)."""
+    lines, net = [], np.eye(2, dtype=complex)
+    for i in rng.integers(24, size=length):
+        ops, u = CLIFFORDS[i]
+        lines += _quil(ops, q)
+        net = u @ net
+    last = net.conj().T if not end_in_one else _FLIP @ net.conj().T
+    return lines + _quil(CLIFFORDS[_INDEX[_key(last)]][0], q)
+
+
+def fit_decay(x: Sequence[float], y: Sequence[float], offset: float | None = None) -> tuple[float, float, float]:
+    """(A, p, B) of y = A p^x + B, least squares (a grid over p, then A and B linear); with
+    ``offset``, B is fixed to it."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    best = None
+    for p in np.concatenate([np.linspace(0.0, 0.99, 991), 1 - np.geomspace(1e-2, 1e-6, 2000)]):
+        if offset is None:
+            design = np.stack([p**x, np.ones_like(x)], axis=1)
+            coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        else:
+            design = (p**x)[:, None]
+            coef = np.append(np.linalg.lstsq(design, y - offset, rcond=None)[0], offset)
+            design = np.stack([p**x, np.ones_like(x)], axis=1)
+        err = float(np.sum((design @ coef - y) ** 2))
+        if best is None or err < best[0]:
+            best = (err, float(coef[0]), float(p), float(coef[1]))
+    return best[1], best[2], best[3]
+
+
+def rb_lengths(expected_infidelity: float, count: int = 8) -> list[int]:
+    """Sequence lengths out to where the signal has decayed to about a tenth."""
+    p = max(1 - 2 * max(expected_infidelity, 1e-5), 1e-3)
+    longest = max(4, int(math.log(0.1) / math.log(p)))
+    return sorted({max(1, int(round(m))) for m in np.geomspace(1, longest, count)})
+
+
+def randomized_benchmark(run: Runner, qubits: Sequence[int], lengths: Sequence[int], sequences: int,
+                         shots: int, seed: int = 0, measured: Sequence[int] | None = None) -> dict[int, float]:
+    """1-qubit Clifford RB on ``qubits`` at once (independent sequences, no FENCE): fRB per qubit
+    in ``measured`` (default: all). Half the sequences end in |1>, so relaxation's pull to |0>
+    and readout asymmetry cancel and the survival decays to exactly 1/2."""
+    rng = np.random.default_rng(seed)
+    measured = list(qubits if measured is None else measured)
+    survival = {q: [] for q in measured}
+    for m in lengths:
+        hits = {q: 0.0 for q in measured}
+        for s in range(sequences):
+            one = s % 2 == 1
+            body = [line for q in qubits for line in rb_sequence(q, m, rng, one)]
+            ro = run(_program(body, measured), shots)
+            for i, q in enumerate(measured):
+                hits[q] += float((ro[:, i] == int(one)).mean())
+        for q in measured:
+            survival[q].append(hits[q] / sequences)
+    out = {}
+    for q in measured:
+        _, p, _ = fit_decay(lengths, survival[q], offset=0.5)
+        out[q] = 1 - (1 - p) / 2
+    return out
+
+
+def _program(body: list[str], measured: Sequence[int]) -> str:
+    lines = [f"DECLARE ro BIT[{len(measured)}]", *body]
+    lines += [f"MEASURE {q} ro[{i}]" for i, q in enumerate(measured)]
+    return "\n".join(lines) + "\n"
+
+
+def readout_fidelity(run: Runner, qubits: Sequence[int], shots: int) -> dict[int, float]:
+    """QCS's fRO: 1 - (P(1 | prepared 0) + P(0 | prepared with RX(pi))) / 2."""
+    zeros = run(_program([], qubits), shots)
+    ones = run(_program([f"RX(pi) {q}" for q in qubits], qubits), shots)
+    return {q: 1 - (zeros[:, i].mean() + 1 - ones[:, i].mean()) / 2 for i, q in enumerate(qubits)}
+
+
+def t1(run: Runner, qubit: int, delays: Sequence[float], shots: int) -> float:
+    """Inversion recovery: RX(pi), DELAY t, MEASURE; P(1) = A exp(-t/T1) + B."""
+    ys = [run(_program([f"RX(pi) {qubit}", f"DELAY {qubit} {float(t)!r}"], [qubit]), shots)[:, 0].mean() for t in delays]
+    return _time_constant(delays, ys)
+
+
+def t2_ramsey(run: Runner, qubit: int, delays: Sequence[float], shots: int) -> float:
+    """Ramsey on resonance: RX(pi/2), DELAY t, RX(-pi/2); P(0) = A exp(-t/T2*) + B."""
+    ys = [1 - run(_program([f"RX(pi/2) {qubit}", f"DELAY {qubit} {float(t)!r}", f"RX(-pi/2) {qubit}"], [qubit]),
+                  shots)[:, 0].mean() for t in delays]
+    return _time_constant(delays, ys)
+
+
+def _time_constant(delays: Sequence[float], ys: Sequence[float]) -> float:
+    unit = max(delays) / 10
+    _, p, _ = fit_decay([t / unit for t in delays], ys)
+    return -unit / math.log(p) if 0 < p < 1 else math.inf
