@@ -17,33 +17,49 @@ from sqlalchemy import exc
 from openqcs.db.engine import Database
 
 
+class LocalSqlite:
+    """One autocommit sqlite3 connection per thread on the database file, outside the pool,
+    for single-statement reads on hot paths (each statement sees the latest commit)."""
+
+    def __init__(self, db: Database) -> None:
+        path = db.engine.url.database if db.is_sqlite else None
+        self.path = path if path and path != ":memory:" else None
+        self._local = threading.local()
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._local.conn = conn
+        return conn
+
+
+def local_sqlite(db: Database) -> LocalSqlite:
+    found = vars(db).get("_local_sqlite")
+    if found is None:
+        found = vars(db).setdefault("_local_sqlite", LocalSqlite(db))
+    return found
+
+
 class GenerationReader:
     def __init__(self, db: Database, table: str) -> None:
         self.db = db
         self.sql = f"SELECT value FROM {table} WHERE id = 1"
-        self._local = threading.local()
-        path = db.engine.url.database if db.is_sqlite else None
-        self._sqlite_path = path if path and path != ":memory:" else None
+        self._local = local_sqlite(db)
+        self._sqlite_path = self._local.path
 
     def read(self) -> int | None:
         """The counter, or None when it cannot be read (not migrated, or state reset): then
         callers must not trust, or fill, their caches."""
         try:
             if self._sqlite_path is not None:
-                row = self._sqlite().execute(self.sql).fetchone()
+                row = self._local.connection().execute(self.sql).fetchone()
             else:
                 with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     row = conn.exec_driver_sql(self.sql).first()
         except (sqlite3.Error, exc.DBAPIError):
             return None
         return int(row[0]) if row else None
-
-    def _sqlite(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._local.conn = conn
-        return conn
 
 
 class AsyncCounters:

@@ -1,5 +1,5 @@
 """Raw-ASGI answers for the hottest reads, in front of Litestar: GetHealth, the plain first page
-of ListQuantumProcessors and GetInstructionSetArchitecture.
+of ListQuantumProcessors, GetInstructionSetArchitecture and (on SQLite) GetReservation.
 
 Only answers already in memory are served here (a principal seen before, a processor view and
 ISA bytes made under the current generations, see ``http/principals.py`` and
@@ -14,20 +14,27 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import msgspec
+
 from openqcs.context import AppContext
+from openqcs.db.generations import local_sqlite
 from openqcs.errors import OpenQCSError
 from openqcs.http.auth import bearer_token, cached_principal
 from openqcs.http.principals import authority
+from openqcs.identity.accounts import Account, may_act_for
 from openqcs.processors import routes as processors
 from openqcs.processors.views import processor_views
 from openqcs.processors.wire import JSON, document_answer
+from openqcs.reservations.schemas import reservation_body
+from openqcs.reservations.service import read_reservation_sqlite
 
 LIST = processors.BASE
 ISA_PREFIX, ISA_SUFFIX = processors.BASE + "/", processors.ISA_SUFFIX
 HEALTH_BODY = b'{"status":"PASS"}'
 # Observe labels metrics by the handler's operation id; these stand in for Litestar's handlers.
 HANDLERS = {name: SimpleNamespace(operation_id=name)
-            for name in ("GetHealth", "ListQuantumProcessors", "GetInstructionSetArchitecture")}
+            for name in ("GetHealth", "ListQuantumProcessors", "GetInstructionSetArchitecture", "GetReservation")}
+RESERVATION_PREFIX = "/v1/reservations/"
 _MISS = object()
 
 Answer = tuple[int, dict[str, str], bytes, str]
@@ -41,7 +48,12 @@ class FastPath:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
             path = scope["path"]
-            if path == "/" or path == LIST or (path.startswith(ISA_PREFIX) and path.endswith(ISA_SUFFIX)):
+            if path.startswith(RESERVATION_PREFIX) and self.ctx.db.is_sqlite:
+                answer = self.reservation(path, scope.get("headers") or ())
+                if answer is not None:
+                    await _send(scope, send, answer)
+                    return
+            elif path == "/" or path == LIST or (path.startswith(ISA_PREFIX) and path.endswith(ISA_SUFFIX)):
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()}
                 counters = authority(self.ctx).counters
                 if counters is None:  # SQLite: read here, on the loop
@@ -81,6 +93,25 @@ class FastPath:
         except OpenQCSError:
             return None  # Litestar gives the proper error
 
+    def reservation(self, path: str, raw_headers) -> Answer | None:
+        """GetReservation for a known token that may see it; SQLite only (a local read)."""
+        digits = path[len(RESERVATION_PREFIX):]
+        if not digits.isdigit() or not 0 < int(digits) < 2**63:
+            return None
+        header = next((v for k, v in raw_headers if k.lower() == b"authorization"), None)
+        if header is None:
+            return None
+        try:
+            principal = cached_principal(self.ctx, bearer_token(header.decode("latin-1")) or "")
+        except OpenQCSError:
+            return None
+        if principal is None:
+            return None
+        found = read_reservation_sqlite(local_sqlite(self.ctx.db).connection(), int(digits))
+        if found is None or not may_act_for(principal, Account(found.account_id, found.account_type)):
+            return None  # Litestar says 404 / 403 in the spec's words
+        return 200, {}, msgspec.json.encode(reservation_body(found)), "GetReservation"
+
     def _viewer(self, headers: dict[str, str], counters: tuple | None) -> Any:
         header = headers.get("authorization")
         if header is None:
@@ -98,7 +129,8 @@ async def _send(scope, send, answer: Answer) -> None:
     scope["route_handler"] = HANDLERS[operation]
     raw = [(k.encode(), v.encode()) for k, v in headers.items()]
     if status == 200:
-        raw.append((b"content-type", (JSON if operation != "GetHealth" else "application/json").encode()))
+        plain = operation in ("GetHealth", "GetReservation")  # what Litestar sends for a Struct / dict
+        raw.append((b"content-type", ("application/json" if plain else JSON).encode()))
         raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})

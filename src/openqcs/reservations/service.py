@@ -6,8 +6,10 @@ Booking and cancelling touch the ledger too, so they live in ``flows.py``.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from sqlalchemy import CompoundSelect, Connection, Row, Select, bindparam, exists, select, union_all
 from sqlalchemy.orm import Session
@@ -203,6 +205,24 @@ def find_reservation(conn: Connection, principal: Principal, reservation_id: int
     if not may_act_for(principal, Account(found.account_id, found.account_type)):
         raise PermissionDenied(f"reservation {reservation_id} belongs to another account")
     return found
+
+
+_COLUMNS = [c.name for c in Reservation.__table__.c]
+_RAW_BY_ID = f"SELECT {', '.join(_COLUMNS)} FROM reservations WHERE id = ?"
+_TIMES = ("start_time", "end_time", "created_time", "updated_time")
+
+
+def read_reservation_sqlite(conn: sqlite3.Connection, reservation_id: int) -> SimpleNamespace | None:
+    """The reservation with Row-like attributes, read through a plain sqlite3 connection (the
+    GetReservation fast path: no pool, no SQLAlchemy), or None. No permission check here."""
+    row = conn.execute(_RAW_BY_ID, (reservation_id,)).fetchone()
+    if row is None:
+        return None
+    values = dict(zip(_COLUMNS, row))
+    for name in _TIMES:  # SQLAlchemy stores naive UTC text, e.g. "2026-12-03 09:00:00.000000"
+        values[name] = datetime.fromisoformat(values[name]).replace(tzinfo=timezone.utc)
+    values["cancelled"] = bool(values["cancelled"])
+    return SimpleNamespace(**values)
 
 
 def get_reservation(session: Session, principal: Principal, reservation_id: int, *,
