@@ -31,7 +31,9 @@ def console_server(db_kind: str, tmp_path_factory):
         yield srv
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in this thread
+# while it lives, and other domains' tests call asyncio.run() in-process.
+@pytest.fixture(scope="module")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install --no-install-recommends chromium fonts-dejavu-core "
