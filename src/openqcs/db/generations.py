@@ -120,3 +120,31 @@ class AsyncCounters:
                 await conn.close()
             except Exception:  # noqa: BLE001 - already broken
                 pass
+
+
+class AsyncReads:
+    """PostgreSQL: a few autocommit connections for single-statement reads on the event loop
+    (GetReservation's fast path), so a hot read needs neither a thread hop nor the sync pool."""
+
+    def __init__(self, db: Database, size: int = 4) -> None:
+        self.url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.size = size
+        self._pool = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def one(self, sql: str, params: tuple) -> tuple | None:
+        """The first row, or None (also when the database cannot be reached: the caller falls back)."""
+        from psycopg_pool import AsyncConnectionPool
+
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._loop is not loop:
+            self._loop = loop
+            self._pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.size, open=False,
+                                             kwargs={"autocommit": True})
+            await self._pool.open()
+        try:
+            async with self._pool.connection(timeout=5) as conn:
+                cursor = await conn.execute(sql, params)
+                return await cursor.fetchone()
+        except Exception:  # noqa: BLE001 - unreachable, pool timeout, …: the caller takes the full path
+            return None

@@ -1,5 +1,5 @@
 """Raw-ASGI answers for the hottest reads, in front of Litestar: GetHealth, the plain first page
-of ListQuantumProcessors, GetInstructionSetArchitecture and (on SQLite) GetReservation.
+of ListQuantumProcessors, GetInstructionSetArchitecture and GetReservation.
 
 Only answers already in memory are served here (a principal seen before, a processor view and
 ISA bytes made under the current generations, see ``http/principals.py`` and
@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from openqcs.context import AppContext
-from openqcs.db.generations import local_sqlite
+from openqcs.db.generations import AsyncReads, local_sqlite
 from openqcs.errors import OpenQCSError
 from openqcs.http.auth import bearer_token, cached_principal
 from openqcs.http.principals import authority
@@ -26,7 +26,7 @@ from openqcs.processors import routes as processors
 from openqcs.processors.views import processor_views
 from openqcs.processors.wire import JSON, document_answer
 from openqcs.reservations.schemas import reservation_body
-from openqcs.reservations.service import read_reservation_sqlite
+from openqcs.reservations.service import PG_BY_ID, read_reservation_sqlite, reservation_from_pg_row
 
 LIST = processors.BASE
 ISA_PREFIX, ISA_SUFFIX = processors.BASE + "/", processors.ISA_SUFFIX
@@ -48,10 +48,10 @@ class FastPath:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
             path = scope["path"]
-            if path.startswith(RESERVATION_PREFIX) and self.ctx.db.is_sqlite:
-                answer = self.reservation(path, scope.get("headers") or ())
-                if answer is not None:
-                    await _send(scope, send, answer)
+            if path.startswith(RESERVATION_PREFIX):
+                found = await self.reservation(path, scope.get("headers") or ())
+                if found is not None:
+                    await _send(scope, send, found)
                     return
             elif path == "/" or path == LIST or (path.startswith(ISA_PREFIX) and path.endswith(ISA_SUFFIX)):
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()}
@@ -93,8 +93,8 @@ class FastPath:
         except OpenQCSError:
             return None  # Litestar gives the proper error
 
-    def reservation(self, path: str, raw_headers) -> Answer | None:
-        """GetReservation for a known token that may see it; SQLite only (a local read)."""
+    async def reservation(self, path: str, raw_headers) -> Answer | None:
+        """GetReservation for a known token that may see it: one plain read."""
         digits = path[len(RESERVATION_PREFIX):]
         if not digits.isdigit() or not 0 < int(digits) < 2**63:
             return None
@@ -102,14 +102,20 @@ class FastPath:
         if header is None:
             return None
         try:
-            principal = cached_principal(self.ctx, bearer_token(header.decode("latin-1")) or "")
+            token = bearer_token(header.decode("latin-1")) or ""
         except OpenQCSError:
             return None
-        if principal is None:
-            return None
-        found = read_reservation_sqlite(local_sqlite(self.ctx.db).connection(), int(digits))
+        auth = authority(self.ctx)
+        if auth.counters is None:  # SQLite: a local read on the loop
+            principal = cached_principal(self.ctx, token)
+            found = read_reservation_sqlite(local_sqlite(self.ctx.db).connection(), int(digits)) if principal else None
+        else:  # PostgreSQL: async round trips on the loop
+            generation, _ = await auth.counters.read()
+            principal = auth.cache.get(token, generation, self.ctx.clock.now().timestamp())
+            row = await async_reads(self.ctx).one(PG_BY_ID, (int(digits),)) if principal else None
+            found = reservation_from_pg_row(row) if row else None
         if found is None or not may_act_for(principal, Account(found.account_id, found.account_type)):
-            return None  # Litestar says 404 / 403 in the spec's words
+            return None  # Litestar says 401 / 404 / 403 in the spec's words
         return 200, {}, msgspec.json.encode(reservation_body(found)), "GetReservation"
 
     def _viewer(self, headers: dict[str, str], counters: tuple | None) -> Any:
@@ -134,6 +140,13 @@ async def _send(scope, send, answer: Answer) -> None:
         raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def async_reads(ctx: AppContext) -> AsyncReads:
+    found = vars(ctx).get("_async_reads")
+    if found is None:
+        found = vars(ctx).setdefault("_async_reads", AsyncReads(ctx.db))
+    return found
 
 
 def wrap(app: Any, ctx: AppContext) -> Any:

@@ -225,6 +225,14 @@ def read_reservation_sqlite(conn: sqlite3.Connection, reservation_id: int) -> Si
     return SimpleNamespace(**values)
 
 
+PG_BY_ID = f"SELECT {', '.join(_COLUMNS)} FROM reservations WHERE id = %s"
+
+
+def reservation_from_pg_row(row: tuple) -> SimpleNamespace:
+    """A row of ``PG_BY_ID`` (psycopg already gives aware datetimes and booleans)."""
+    return SimpleNamespace(**dict(zip(_COLUMNS, row)))
+
+
 def get_reservation(session: Session, principal: Principal, reservation_id: int, *,
                     for_update: bool = False) -> Reservation:
     """NotFound if it does not exist; PermissionDenied unless the caller may act for its account."""
