@@ -1,12 +1,17 @@
 """The engine interface: run a parsed program with resolved memory for some shots.
 
-Engines are chosen by name (``get_engine``) and imported lazily, once per process, so a worker
-pays qiskit-aer's import only when it first simulates.
+Engines are named (``get_engine``) and imported lazily, once per process, so a worker pays an
+engine's import only when it first needs it. ``choose_engine`` picks one per job from what each
+declares it can do (``Capabilities``); a GPU engine (qiskit-aer-gpu) would be one more entry in
+``PREFERENCE`` with its own capabilities.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -21,31 +26,77 @@ class EngineResult:
     memory: Memory  # memory after the last shot
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    control_flow: bool = False  # JUMPs and classical instructions
+    kraus: bool = False  # arbitrary Kraus maps (the QVM's ADD-KRAUS)
+    exact_noise: bool = False  # density matrix: every noisy shot from one exact state
+    min_qubits: int = 0  # worth choosing from this width on (set-up cost below it)
+
+
 class Engine(Protocol):
     name: str
+    capabilities: Capabilities
 
     def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: NoiseSpec | None,
             seed: int | None) -> EngineResult: ...
 
 
 _ENGINES: dict[str, Engine] = {}
+# name -> (module, class, the package it needs); modules import their heavy packages lazily.
+_KNOWN = {
+    "aer": ("openqcs.simulator.engines.aer", "AerEngine", "qiskit_aer"),
+    "reference": ("openqcs.simulator.engines.reference", "ReferenceEngine", "numpy"),
+    "qsim": ("openqcs.simulator.engines.qsim", "QsimEngine", "qsimcirq"),
+}
+
+
+def _engine_class(name: str):
+    if name not in _KNOWN:
+        raise ValueError(f"unknown simulation engine {name!r}")
+    module, cls, _ = _KNOWN[name]
+    return getattr(importlib.import_module(module), cls)
 
 
 def get_engine(name: str = "aer") -> Engine:
     engine = _ENGINES.get(name)
     if engine is None:
-        if name == "aer":
-            from openqcs.simulator.engines.aer import AerEngine
-
-            engine = AerEngine()
-        elif name == "reference":
-            from openqcs.simulator.engines.reference import ReferenceEngine
-
-            engine = ReferenceEngine()
-        else:
-            raise ValueError(f"unknown simulation engine {name!r}")
-        _ENGINES[name] = engine
+        engine = _ENGINES[name] = _engine_class(name)()
     return engine
+
+
+# Engines in order of preference for the jobs they suit; "aer" takes everything (it hands
+# classical control to the reference interpreter itself).
+PREFERENCE = ("qsim", "aer")
+EXACT_NOISE_MAX_QUBITS = 10  # density matrices (4^n) beat sampled noise up to here
+REFERENCE_MAX_QUBITS = 12  # noiseless sampling from one state: numpy's set-up is cheapest
+
+
+def choose_engine(program: ParsedProgram, noise) -> str:
+    """The engine for a job, from its needs and the engines' declared capabilities."""
+    n = len(program.qubits)
+    if noise is None and program.sampleable and n <= REFERENCE_MAX_QUBITS:
+        return "reference"
+    needs_kraus = bool(getattr(noise, "has_kraus", False))
+    for name in PREFERENCE:
+        caps = _capabilities(name)
+        if caps is None or n < caps.min_qubits:
+            continue
+        if (program.has_control or not program.sampleable) and not caps.control_flow:
+            continue
+        if needs_kraus and not caps.kraus:
+            continue
+        if noise is not None and n <= EXACT_NOISE_MAX_QUBITS and not caps.exact_noise:
+            continue
+        return name
+    return "aer"
+
+
+@lru_cache(maxsize=None)
+def _capabilities(name: str) -> Capabilities | None:
+    if importlib.util.find_spec(_KNOWN[name][2]) is None:
+        return None  # an optional engine that is not installed
+    return _engine_class(name).capabilities
 
 
 def empty_readout(program: ParsedProgram, shots: int) -> dict[str, np.ndarray]:

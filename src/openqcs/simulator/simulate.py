@@ -11,7 +11,7 @@ import numpy as np
 from openqcs.errors import InvalidArgument
 from openqcs.simulator import noise as noise_mod
 from openqcs.simulator.device import Device, device_from_isa
-from openqcs.simulator.engine import get_engine
+from openqcs.simulator.engine import choose_engine, get_engine
 from openqcs.simulator.native import check_natives
 from openqcs.simulator.timeline import longest_timeline
 from openqcs.simulator.program import DelayOp, GateOp, MeasureOp, ParsedProgram, ResetOp, parse_program
@@ -58,10 +58,11 @@ def check_program(quil: str, isa: dict) -> ProgramInfo:
 
 
 def run_program(quil: str, isa: dict, shots: int, memory: dict[str, list[float]], *,
-                noiseless: bool = False, seed: int | None = None, engine: str = "aer",
+                noiseless: bool = False, seed: int | None = None, engine: str = "auto",
                 enforce_isa: bool = True) -> RunResult:
     """Run on the processor; ``enforce_isa=False`` lets any gate through (engine tests, the QVM's
-    way), still on live qubits and edges and with the calibration's noise."""
+    way), still on live qubits and edges and with the calibration's noise. ``engine="auto"`` picks
+    one per job (``engine.choose_engine``)."""
     if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0 or shots > MAX_SHOTS:
         raise InvalidArgument(f"shots must be an integer from 0 to {MAX_SHOTS}, got {shots!r}")
     program = _parse(quil)
@@ -69,6 +70,8 @@ def run_program(quil: str, isa: dict, shots: int, memory: dict[str, list[float]]
     check_against(program, device, natives=enforce_isa)
     mem = initial_memory(program, memory or {})
     noise = None if noiseless else noise_mod.noise_for(device, program)
+    if engine == "auto":
+        engine = choose_engine(program, noise)
     result = get_engine(engine).run(program, mem, shots, noise, seed)
     final = {name: [float(x) for x in values] for name, values in result.memory.items()
              if name not in program.readout}

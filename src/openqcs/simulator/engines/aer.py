@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from openqcs.simulator.engine import EngineResult, empty_readout
+from openqcs.simulator.engine import Capabilities, EngineResult, empty_readout
 from openqcs.simulator.noise import Depolarizing, Kraus, NoiseSpec, Pauli, Thermal, pauli_twirl
 from openqcs.simulator.program import DelayOp, FenceOp, GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
 
@@ -54,6 +54,7 @@ def _append_sampled(qc, ch, rng) -> None:
 
 class AerEngine:
     name = "aer"
+    capabilities = Capabilities(control_flow=True, kraus=True, exact_noise=True)
 
     def __init__(self) -> None:
         # Imported once per process, on first use.

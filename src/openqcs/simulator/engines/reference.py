@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from openqcs.errors import InvalidArgument
-from openqcs.simulator.engine import EngineResult, empty_readout
+from openqcs.simulator.engine import Capabilities, EngineResult, empty_readout
 from openqcs.simulator.noise import Depolarizing, Kraus, NoiseSpec, Pauli, Thermal, thermal_kraus_params
 from openqcs.simulator.program import (
     ClassicalOp, GateOp, HaltOp, JumpOp, Memory, MeasureOp, ParsedProgram, ResetOp,
@@ -60,6 +60,7 @@ def _thermal_kraus(ch: Thermal) -> list[np.ndarray]:
 
 class ReferenceEngine:
     name = "reference"
+    capabilities = Capabilities(control_flow=True, kraus=True)
 
     def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: NoiseSpec | None,
             seed: int | None) -> EngineResult:
