@@ -114,13 +114,20 @@ class Reader:
         pytest.fail("make run did not serve within 180 s")
 
     def stop(self) -> None:
-        if self.server is not None and self.server.poll() is None:
+        if self.server is None:
+            return
+        if self.server.poll() is None:
             os.killpg(self.server.pid, signal.SIGTERM)
             try:
                 self.server.wait(20)
             except subprocess.TimeoutExpired:
-                os.killpg(self.server.pid, signal.SIGKILL)
-                self.server.wait(5)
+                pass
+        # Whatever of the reader's terminal is still running (a child that outlived make) goes too.
+        try:
+            os.killpg(self.server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.server.wait(5)
 
 
 SDK_AFTER_EXPIRY = """

@@ -137,8 +137,12 @@ class SessionServer:
         try:
             self.process.wait(15)
         except subprocess.TimeoutExpired:
+            pass
+        try:  # anything of the server's group still running (a child outliving it) goes too
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(5)
+        except ProcessLookupError:
+            pass
+        self.process.wait(5)
         self.process = None
 
     def log_tail(self, size: int = 4000) -> str:
