@@ -57,7 +57,7 @@ REFERENCE_MAX_QUBITS = 12
 
 def engine_for(program: str, noiseless: bool) -> str:
     qubits, _, control, sampleable = shape(program)
-    return "reference" if noiseless and sampleable and qubits <= REFERENCE_MAX_QUBITS else "aer"
+    return "reference" if noiseless and sampleable and qubits <= REFERENCE_MAX_QUBITS else "auto"
 
 
 def estimate(program: str, isa: dict, shots: int, noiseless: bool) -> Cost:
