@@ -1,22 +1,14 @@
 """The per-job time limit (OPENQCS_JOB_TIME_LIMIT_SECONDS): jobs that cannot meet it are refused
-before they queue, jobs that overrun it are stopped, and a job that keeps killing its simulation
-process fails after its attempts."""
+before they queue, and jobs that overrun it are stopped."""
 
 from __future__ import annotations
 
-import signal
-import time
-
 import grpc
-import psutil
 import pytest
 
-from openqcs.execution import queue
 from openqcs.execution.proto import models_controller_pb2 as mc
-from openqcs.execution.proto import services_controller_pb2 as sc
 from tests.execution.conftest import BELL, Stubs, add_processor, funded_user, wide_program
 from tests.execution.test_grpc import code_of, execute, results, translate
-from tests.execution.test_running import busy_process, wait_running
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.databases import database
 from tests.support.server import live_server
@@ -79,21 +71,3 @@ def test_a_job_that_overruns_the_limit_is_stopped_with_a_message_naming_it(limit
     # The slot is free again for the next job.
     [small] = execute(stubs, limited.processor, translate(stubs, limited.processor, BELL, 10), {})
     assert results(stubs, small).status == mc.ControllerJobExecutionResult.SUCCESS
-
-
-def test_a_job_that_keeps_killing_its_process_fails_after_its_attempts(limited, stubs):
-    [job_id] = execute(stubs, limited.processor, translate(stubs, limited.processor, OVERRUNS, 10), {})
-    for _ in range(queue.MAX_ATTEMPTS):
-        wait_running(stubs, job_id)
-        process = busy_process(limited)
-        process.send_signal(signal.SIGKILL)  # as the kernel's OOM killer would
-        process.wait(10)
-        time.sleep(0.2)
-    result = results(stubs, job_id)
-    assert result.status == mc.ControllerJobExecutionResult.SERVICE_FAILURE
-    assert f"stopped {queue.MAX_ATTEMPTS} times" in result.status_message
-    assert "killed by signal 9" in result.status_message
-    # The gRPC services outlived every killed process.
-    [small] = execute(stubs, limited.processor, translate(stubs, limited.processor, BELL, 10), {})
-    assert results(stubs, small).status == mc.ControllerJobExecutionResult.SUCCESS
-    assert psutil.pid_exists(limited.process.pid)

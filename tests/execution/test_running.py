@@ -39,13 +39,15 @@ def wait_running(stubs, job_id: str, seconds: float = 60) -> None:
     raise AssertionError(f"job {job_id} did not start")
 
 
-def busy_process(server, seconds: float = 30) -> psutil.Process:
-    """The simulation process that is burning a core."""
+def busy_process(server, seconds: float = 60, cpu_seconds: float = 0.0) -> psutil.Process:
+    """The simulation process that is burning a core (and has used ``cpu_seconds`` already: more
+    than a process needs to start, so it is simulating)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for proc in simulation_processes(server):
             try:
-                if proc.cpu_percent(interval=0.2) > 50:
+                used = sum(proc.cpu_times()[:2])
+                if used >= cpu_seconds and proc.cpu_percent(interval=0.2) > 50:
                     return proc
             except psutil.NoSuchProcess:
                 continue
@@ -124,3 +126,23 @@ def test_a_job_whose_client_stopped_waiting_is_stopped(server, stubs, ideal):
     assert "client stopped waiting" in result.status_message
     process.wait(30)
     assert not process.is_running()
+
+
+def test_a_job_that_keeps_killing_its_process_fails_after_its_attempts(server, stubs, ideal):
+    import signal
+
+    from openqcs.execution import queue
+
+    [job_id] = execute(stubs, ideal, translate(stubs, ideal, LONG, shots=10), {})
+    for _ in range(queue.MAX_ATTEMPTS):
+        wait_running(stubs, job_id)
+        process = busy_process(server, cpu_seconds=2.0)
+        process.send_signal(signal.SIGKILL)  # as the kernel's OOM killer would
+        process.wait(10)
+    result = results(stubs, job_id)
+    assert result.status == mc.ControllerJobExecutionResult.SERVICE_FAILURE
+    assert f"stopped {queue.MAX_ATTEMPTS} times" in result.status_message
+    assert "killed by signal 9" in result.status_message
+    # The gRPC services outlived every killed process, and a new one runs the next job.
+    [small] = execute(stubs, ideal, translate(stubs, ideal, BELL, shots=10), {})
+    assert results(stubs, small).status == mc.ControllerJobExecutionResult.SUCCESS
