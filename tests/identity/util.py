@@ -24,10 +24,11 @@ def ca_file(server: LiveServer) -> str:
 def https_client(server: LiveServer, timeout: float = 20) -> httpx.Client:
     """A client of the HTTPS issuer that trusts the generated CA (waits until it answers)."""
     base = f"https://127.0.0.1:{server.settings.https_port}"
-    verify = ssl.create_default_context(cafile=ca_file(server))
     deadline = time.monotonic() + timeout
     while True:
         try:
+            # The CA is written when the HTTPS issuer starts, which may be after the API answers.
+            verify = ssl.create_default_context(cafile=ca_file(server))
             httpx.get(base + "/oauth2/default/.well-known/openid-configuration", verify=verify, timeout=5)
             return httpx.Client(base_url=base, verify=verify, timeout=20)
         except (httpx.HTTPError, OSError):

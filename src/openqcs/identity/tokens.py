@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -86,6 +87,12 @@ class _TTLCache:
                 self._data.popitem(last=False)
 
 
+@lru_cache(maxsize=8)
+def _private_key(pem: str) -> Any:
+    # Parsing the PEM costs ~50 ms of CPU: do it once per key, not once per token.
+    return serialization.load_pem_private_key(pem.encode(), None)
+
+
 class TokenService:
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.db = db
@@ -108,7 +115,7 @@ class TokenService:
         with self.db.session() as session:
             rows = session.scalars(select(SigningKey)).all()
         self._public = {
-            k.kid: serialization.load_pem_private_key(k.private_pem.encode(), None).public_key()
+            k.kid: _private_key(k.private_pem).public_key()
             for k in rows
             if k.retired_time is None or k.retired_time > horizon
         }
@@ -127,7 +134,7 @@ class TokenService:
             "iat": int(now.timestamp()), "exp": int(expires.timestamp()), "jti": secrets.token_hex(8),
             **(extra or {}),
         }
-        return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid}), expires
+        return jwt.encode(claims, _private_key(pem), algorithm="RS256", headers={"kid": kid}), expires
 
     def jwks(self) -> dict[str, Any]:
         self._load_keys()
