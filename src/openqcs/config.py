@@ -19,7 +19,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     grpc_port: int = 8001
     # 0 means: the controller shares the translation port.
     controller_port: int = 0
-    https_port: int = 0
+    # The issuer over TLS with a local CA: qcs-sdk-python 0.31 refuses to refresh at an http:// one.
+    https_port: int = 8443
     workers: int = 1
     data_dir: str = "."
     database_url: str = ""

@@ -63,7 +63,8 @@ class Reader:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENQCS_", "QCS_", "VIRTUAL_ENV"))}
         self.env = {**clean, "HOME": str(home), "OPENQCS_DATA_DIR": str(data), "OPENQCS_HTTP_PORT": str(self.http),
                     "OPENQCS_GRPC_PORT": str(self.grpc), "OPENQCS_QUILC_PORT": str(free_port()),
-                    "OPENQCS_QVM_PORT": str(free_port()), "OPENQCS_CLOCK_FILE": str(data / "clock-offset")}
+                    "OPENQCS_QVM_PORT": str(free_port()), "OPENQCS_HTTPS_PORT": str(free_port()),
+                    "OPENQCS_CLOCK_FILE": str(data / "clock-offset")}
         self.server: subprocess.Popen | None = None
         self.outputs: list[tuple[str, subprocess.CompletedProcess]] = []
 
@@ -193,11 +194,6 @@ def wait_for_issuer(settings_file: Path) -> None:
             time.sleep(0.2)
 
 
-# Fails today: the HTTPS issuer is off by default and the README does not show the line that
-# makes qcs-sdk-python 0.31 trust its CA (`export SSL_CERT_FILE=<data dir>/tls/ca.pem`).
-# Verified to pass with OPENQCS_HTTPS_PORT set and that export. Strict: it turns into a failure
-# the day the README gets it right, so this marker goes then.
-@pytest.mark.xfail(strict=True, reason="issue 15: HTTPS issuer not on by default; README lacks SSL_CERT_FILE")
 @pytest.mark.timeout(900)
 def test_qcs_sdk_keeps_working_after_the_first_access_token_expired(reader):
     """The README's profile, a day later: the sdk must refresh at the issuer (qcs-sdk-python 0.31

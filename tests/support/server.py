@@ -50,6 +50,7 @@ class LiveServer:
             # The Forest tools are off unless a test asks for them (forest_env()).
             "OPENQCS_QUILC_PORT": "0",
             "OPENQCS_QVM_PORT": "0",
+            "OPENQCS_HTTPS_PORT": "0",  # on by default (8443); tests that want it pass a free port
             **extra_env,
         }
         self.settings = load_settings({k: v for k, v in self.env.items() if k.startswith("OPENQCS_")})

@@ -242,8 +242,10 @@ def client_config(
                                 refresh_token=tokens["refresh_token"], applications=_forest_urls(settings))
         typer.echo(f"wrote profile '{profile}' to {written[0]} and {written[1]}")
         if settings.issuer.startswith("https://") and not settings.oidc_issuer:
-            ca = Path(settings.data_dir).resolve() / "tls" / "ca.pem"
-            typer.echo(f"trust the issuer's CA: export SSL_CERT_FILE={ca}")
+            from openqcs.identity.server import BUNDLE
+
+            bundle = Path(settings.data_dir).resolve() / "tls" / BUNDLE
+            typer.echo(f"trust the issuer's CA (it refreshes your tokens): export SSL_CERT_FILE={bundle}")
 
 
 def _forest_urls(settings) -> dict[str, str]:

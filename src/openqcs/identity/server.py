@@ -7,6 +7,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -49,12 +51,15 @@ def _alt_names(host: str) -> list[x509.GeneralName]:
     return names
 
 
+BUNDLE = "trust-bundle.pem"  # what SSL_CERT_FILE should name
+
+
 def ensure_certificates(data_dir: str, host: str, now: datetime) -> dict[str, Path]:
     """CA (kept across restarts, so trust survives) and a server certificate for ``host``."""
     tls = Path(data_dir) / "tls"
     tls.mkdir(parents=True, exist_ok=True)
     paths = {"ca": tls / "ca.pem", "ca_key": tls / "ca-key.pem", "cert": tls / "server.pem",
-             "key": tls / "server-key.pem", "host": tls / "server-host"}
+             "key": tls / "server-key.pem", "host": tls / "server-host", "bundle": tls / BUNDLE}
     if paths["ca"].exists() and paths["ca_key"].exists():
         ca_cert = x509.load_pem_x509_certificate(paths["ca"].read_bytes())
         ca_key = serialization.load_pem_private_key(paths["ca_key"].read_bytes(), None)
@@ -90,7 +95,16 @@ def ensure_certificates(data_dir: str, host: str, now: datetime) -> dict[str, Pa
         _write(paths["key"], _key_pem(key), private=True)
         _write(paths["cert"], cert.public_bytes(serialization.Encoding.PEM))
         paths["host"].write_text(host)
+    _write(paths["bundle"], _trust_bundle(paths["ca"].read_bytes()))
     return paths
+
+
+def _trust_bundle(ca: bytes) -> bytes:
+    """The system's CAs plus ours: SSL_CERT_FILE replaces a client's trust store, and a shell
+    that trusts the local issuer should still reach every public site."""
+    system = ssl.get_default_verify_paths().cafile
+    parts = [Path(system).read_bytes()] if system and Path(system).is_file() else []
+    return b"\n".join([*parts, ca])
 
 
 def _write(path: Path, data: bytes, private: bool = False) -> None:
@@ -99,6 +113,16 @@ def _write(path: Path, data: bytes, private: bool = False) -> None:
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the services process dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def start(ctx: AppContext):
@@ -116,11 +140,12 @@ def start(ctx: AppContext):
         granian, "--interface", "asgi", "--factory", "--host", settings.host, "--port", str(settings.https_port),
         "--workers", "1", "--no-log", "--ssl-certificate", str(paths["cert"]), "--ssl-keyfile", str(paths["key"]),
         "openqcs.app:asgi",
-    ])
-    log.info("HTTPS issuer at %s; trust its CA with SSL_CERT_FILE=%s", settings.issuer, paths["ca"],
+    ], preexec_fn=_die_with_parent)
+    bundle = paths["bundle"].resolve()
+    log.info("HTTPS issuer at %s; trust its CA with SSL_CERT_FILE=%s", settings.issuer, bundle,
              extra={"issuer": settings.issuer, "ca_file": str(paths["ca"])})
     print(f"openqcs: HTTPS issuer at {settings.issuer}\n"
-          f"openqcs: trust it with  export SSL_CERT_FILE={paths['ca'].resolve()}", file=sys.stderr, flush=True)
+          f"openqcs: trust it with  export SSL_CERT_FILE={bundle}", file=sys.stderr, flush=True)
 
     stopping = threading.Event()
 
