@@ -18,8 +18,9 @@ def seed_demo(ctx: AppContext) -> None:
     """Idempotent: existing users and memberships are left as they are."""
     with ctx.db.session(write=True) as session:
         if service.user_by_email(session, ADMIN_EMAIL) is None:
-            service.create_user(session, ctx.clock, ADMIN_EMAIL, admin=True, first_name="openqcs",
-                                last_name="Admin").activated = True
+            # The demo password too, so the console's admin pages can be tried on a demo server.
+            service.create_user(session, ctx.clock, ADMIN_EMAIL, password=DEMO_PASSWORD, admin=True,
+                                first_name="openqcs", last_name="Admin").activated = True
         demo = service.user_by_email(session, DEMO_EMAIL)
         if demo is None:
             demo = service.create_user(session, ctx.clock, DEMO_EMAIL, password=DEMO_PASSWORD, first_name="Demo",
