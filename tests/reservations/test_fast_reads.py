@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from openqcs.identity import service as identity
 from openqcs.identity.accounts import Account
 from tests.reservations.conftest import fund, iso, make_processor, slot
 from tests.support.factories import make_user
@@ -39,3 +40,7 @@ def test_get_reservation_is_the_same_document_either_way_and_always_current(serv
             assert refused.status_code == 403 and refused.json()["code"] and refused.json()["requestId"]
         missing = client.get("/v1/reservations/987654321")
         assert missing.status_code == 404 and "987654321" in missing.json()["message"]
+    with ctx.db.session(write=True) as session:
+        identity.set_disabled(session, ctx.clock, user.email)
+    with server.client(user.token) as client:  # its principal was cached: the next read is refused
+        assert client.get(path).status_code == 401

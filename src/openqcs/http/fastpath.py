@@ -109,11 +109,10 @@ class FastPath:
         if auth.counters is None:  # SQLite: a local read on the loop
             principal = cached_principal(self.ctx, token)
             found = read_reservation_sqlite(local_sqlite(self.ctx.db).connection(), int(digits)) if principal else None
-        else:  # PostgreSQL: async round trips on the loop
-            generation, _ = await auth.counters.read()
-            principal = auth.cache.get(token, generation, self.ctx.clock.now().timestamp())
-            row = await async_reads(self.ctx).one(PG_BY_ID, (int(digits),)) if principal else None
-            found = reservation_from_pg_row(row) if row else None
+        else:  # PostgreSQL: the row and the auth generation in one async round trip on the loop
+            row = await async_reads(self.ctx).one(PG_BY_ID, (int(digits),))
+            principal = auth.cache.get(token, row[0], self.ctx.clock.now().timestamp()) if row else None
+            found = reservation_from_pg_row(row) if principal else None
         if found is None or not may_act_for(principal, Account(found.account_id, found.account_type)):
             return None  # Litestar says 401 / 404 / 403 in the spec's words
         return 200, {}, msgspec.json.encode(reservation_body(found)), "GetReservation"
