@@ -3,6 +3,8 @@ user, a lost membership or a restored one on their very next request."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import event, text
 
@@ -103,3 +105,23 @@ def test_a_known_token_is_answered_without_a_database_statement(replicas):
     assert misses >= 1  # the first sight looks the user up
     # The second is served from memory: at most the counter read (SQLite reads it outside the pool).
     assert statements[misses:] in ([], [GENERATION_SQL])
+
+
+def test_a_wiped_counter_drops_the_cache_and_comes_back(replicas):
+    """A state reset deletes every row, the counter's too: nothing cached before may count again,
+    even if the counter were restored to its old value."""
+    ctx = replicas[0].ctx
+    user = make_user(ctx, groups=("cache-wipe",))
+    _warm(replicas, user.token, "cache-wipe")
+    old = _generation(ctx)
+    with ctx.db.session(write=True) as session:
+        session.execute(text("DELETE FROM auth_generation"))
+        session.execute(text("DELETE FROM group_memberships WHERE user_id = :id"), {"id": user.id})
+    assert _statuses(replicas, user.token, "cache-wipe") == [403, 403]
+    deadline = time.monotonic() + 10
+    while _generation(ctx) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _generation(ctx) is not None  # put back by the first replica that missed it
+    with ctx.db.session(write=True) as session:
+        session.execute(text("UPDATE auth_generation SET value = :old"), {"old": old})
+    assert _statuses(replicas, user.token, "cache-wipe") == [403, 403]

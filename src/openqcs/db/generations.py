@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 
-from sqlalchemy import exc
+from sqlalchemy import exc, text
 
 from openqcs.db.engine import Database
 
@@ -41,9 +42,38 @@ def local_sqlite(db: Database) -> LocalSqlite:
     return found
 
 
+_healing: set[tuple[int, str]] = set()
+_healing_lock = threading.Lock()
+
+
+def restore_row(db: Database, table: str) -> None:
+    """Put a missing counter row back (a state reset or import wipes it), in a thread of its own:
+    a write must not wait on the caller's event loop. It starts from the time in microseconds,
+    a value no replica can have cached under before the wipe."""
+    key = (id(db), table)
+    with _healing_lock:
+        if key in _healing:
+            return
+        _healing.add(key)
+
+    def run() -> None:
+        try:
+            with db.session(write=True) as session:
+                session.execute(text(f"INSERT INTO {table} (id, value) VALUES (1, :value) "
+                                     "ON CONFLICT (id) DO NOTHING"), {"value": time.time_ns() // 1000})
+        except exc.SQLAlchemyError:
+            pass  # not migrated: nothing to restore
+        finally:
+            with _healing_lock:
+                _healing.discard(key)
+
+    threading.Thread(target=run, name=f"restore-{table}", daemon=True).start()
+
+
 class GenerationReader:
     def __init__(self, db: Database, table: str) -> None:
         self.db = db
+        self.table = table
         self.sql = f"SELECT value FROM {table} WHERE id = 1"
         self._local = local_sqlite(db)
         self._sqlite_path = self._local.path
@@ -59,7 +89,10 @@ class GenerationReader:
                     row = conn.exec_driver_sql(self.sql).first()
         except (sqlite3.Error, exc.DBAPIError):
             return None
-        return int(row[0]) if row else None
+        if row is None:
+            restore_row(self.db, self.table)
+            return None
+        return int(row[0])
 
 
 class AsyncCounters:
@@ -70,6 +103,7 @@ class AsyncCounters:
            "(SELECT value FROM processor_generation WHERE id = 1)")
 
     def __init__(self, db: Database) -> None:
+        self.db = db
         url = db.engine.url.set(drivername="postgresql")
         self.url = url.render_as_string(hide_password=False)
         self._conn = None
@@ -108,7 +142,10 @@ class AsyncCounters:
                     self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
                 cursor = await self._conn.execute(self.SQL)
                 row = await cursor.fetchone()
-                return (row[0], row[1]) if row else (None, None)
+                for value, table in zip(row, ("auth_generation", "processor_generation")):
+                    if value is None:
+                        restore_row(self.db, table)
+                return row[0], row[1]
             except psycopg.Error:
                 await self._close()
         return None, None

@@ -32,9 +32,11 @@ class PrincipalCache:
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
     def get(self, token: str, generation: int | None, now: float) -> Principal | None:
-        if generation is None:
-            return None
         with self._lock:
+            if generation is None:  # the counter is gone (state reset): trust nothing kept
+                self._entries.clear()
+                self._generation = None
+                return None
             if generation != self._generation:
                 # Forget everything older: a state import may bring an old value back.
                 self._entries.clear()

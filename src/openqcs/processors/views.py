@@ -39,11 +39,9 @@ class ProcessorViews:
         self._lock = threading.Lock()
 
     def get(self, generation: int | None, key: tuple) -> Any | None:
-        if generation is None:
-            return None
         with self._lock:
-            self._move_to(generation)
-            return self._items.get(key)
+            self._move_to(generation)  # None (the counter is gone): forget everything
+            return self._items.get(key) if generation is not None else None
 
     def put(self, generation: int | None, key: tuple, value: Any) -> None:
         if generation is None:
@@ -52,7 +50,7 @@ class ProcessorViews:
             if generation == self._generation:  # else a newer one was seen meanwhile: drop it
                 self._items[key] = value
 
-    def _move_to(self, generation: int) -> None:
+    def _move_to(self, generation: int | None) -> None:
         if generation != self._generation:
             # Forget everything older: a state import may even bring an old value back.
             self._items.clear()
