@@ -24,7 +24,7 @@ MAX_REALIZATIONS = 64
 
 class QsimEngine:
     name = "qsim"
-    capabilities = Capabilities(min_qubits=11)
+    capabilities = Capabilities(min_qubits=9)
 
     def __init__(self) -> None:
         import cirq
