@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
+from openqcs.execution.admission import engine_for  # noqa: E402
 from openqcs.processors.seed import published_isa  # noqa: E402
 from openqcs.processors.service import import_isa  # noqa: E402
 from openqcs.simulator.simulate import run_program  # noqa: E402
@@ -84,11 +85,12 @@ def percentiles(times: list[float]) -> dict[str, float]:
 
 
 def engine(isa: dict, repeat: int) -> list[float]:
-    run_program(BELL, isa, SHOTS, {}, noiseless=True)
+    chosen = engine_for(BELL, True)  # the engine a worker picks for this job
+    run_program(BELL, isa, SHOTS, {}, noiseless=True, engine=chosen)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        run_program(BELL, isa, SHOTS, {}, noiseless=True)
+        run_program(BELL, isa, SHOTS, {}, noiseless=True, engine=chosen)
         times.append(time.perf_counter() - start)
     return times
 
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict:
         idle = run_client("pyquil", CLIENT.format(phases=["run", "compile"], **client), env, timeout=1800)
         stubs = Stubs(server, other.token)
         try:  # another user's long job (minutes) keeps one core busy while compile is measured again
-            [long_id] = execute(stubs, PROCESSOR, translate(stubs, PROCESSOR, wide_program(24, 60), 10), {})
+            [long_id] = execute(stubs, PROCESSOR, translate(stubs, PROCESSOR, wide_program(25, 150), 10), {})
             wait_running(stubs, long_id)
             busy = run_client("pyquil", CLIENT.format(phases=["compile"], **client), env, timeout=1800)
         finally:

@@ -14,10 +14,10 @@ from tests.support.databases import database
 from tests.support.server import live_server
 
 LIMIT = 4
-# Admission's lower bound for it is under LIMIT (~1.6 s); it simulates for ~6 s here.
-OVERRUNS = wide_program(22, 20)
-# At least ~13 s by admission's lower bound: refused.
-TOO_BIG = wide_program(24, 40)
+# Admission's lower bound for it is under LIMIT (~2 s); it simulates for 10-20 s here.
+OVERRUNS = wide_program(24, 80)
+# At least ~16 s by admission's lower bound: refused.
+TOO_BIG = wide_program(26, 150)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_pyquil_is_told_a_job_over_the_limit_cannot_run(limited, tmp_path):
             print(json.dumps(str(exc)))
         """, env)
     assert "per-job time limit of 4 s" in out and "OPENQCS_JOB_TIME_LIMIT_SECONDS" in out
-    assert "24 qubits" in out and "InvalidArgument" in out
+    assert "26 qubits" in out and "InvalidArgument" in out
 
 
 def test_a_job_over_the_limit_is_refused_whatever_its_shots(limited, stubs):

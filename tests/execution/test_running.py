@@ -13,7 +13,9 @@ from tests.execution.conftest import BELL, wide_program
 from tests.execution.test_grpc import execute, results, translate
 
 RUNNING = sc.GetControllerJobStatusResponse.RUNNING
-LONG = wide_program(22, 30)  # ~9 s of simulation here, far more than any assertion below waits for
+LONG = wide_program(25, 60)  # 15-20 s of simulation here, far more than any assertion below waits for
+# Longer than the abandonment grace (15 s) on any engine here: ~40 s.
+LONGER = wide_program(25, 150)
 
 
 def simulation_processes(server) -> list[psutil.Process]:
@@ -104,7 +106,7 @@ def test_a_job_whose_client_stopped_waiting_is_stopped(server, stubs, ideal):
 
     from openqcs.execution import abandon
 
-    [long_id] = execute(stubs, ideal, translate(stubs, ideal, wide_program(22, 60), shots=10), {})
+    [long_id] = execute(stubs, ideal, translate(stubs, ideal, LONGER, shots=10), {})
     wait_running(stubs, long_id)
     process = busy_process(server)
     request = sc.GetControllerJobResultsRequest(job_execution_id=long_id)

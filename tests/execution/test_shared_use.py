@@ -14,9 +14,9 @@ from sqlalchemy import select
 from openqcs.execution.models import ExecutionJob
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import services_controller_pb2 as sc
-from tests.execution.conftest import BELL, Stubs, add_processor, funded_user, wide_program
+from tests.execution.conftest import BELL, Stubs, add_processor, funded_user
 from tests.execution.test_grpc import execute, results, translate
-from tests.execution.test_running import wait_running
+from tests.execution.test_running import LONG, wait_running
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.databases import database
 from tests.support.factories import make_user
@@ -64,7 +64,7 @@ def test_a_small_program_runs_while_another_users_long_job_runs(busy, tmp_path):
     heavy, light = funded_user(busy.ctx), funded_user(busy.ctx)
     stubs = Stubs(busy, heavy.token)
     try:
-        [long_id] = execute(stubs, busy.processor, translate(stubs, busy.processor, wide_program(23, 40), 10), {})
+        [long_id] = execute(stubs, busy.processor, translate(stubs, busy.processor, LONG, 10), {})
         wait_running(stubs, long_id)
         script = PYQUIL_BELL.format(processor=busy.processor, runs=1, bell=BELL)
         out = run_client("pyquil", script, pyquil_env(busy, light, tmp_path), timeout=180)
