@@ -28,7 +28,7 @@ def convert(schema):
         return schema
     out = {}
     for key, value in schema.items():
-        if key in PROSE and not isinstance(value, dict | list) or key in ("description", "title", "example"):
+        if (key in PROSE and not isinstance(value, dict | list)) or key in ("description", "title", "example"):
             continue
         if key == "properties":
             out[key] = {name: convert(sub) for name, sub in value.items()}

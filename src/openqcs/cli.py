@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -44,8 +44,8 @@ def _options(version: Annotated[bool, typer.Option("--version", callback=_versio
     """openqcs: a self-hosted Rigetti QCS."""
 
 
-DatabaseUrl = Annotated[Optional[str], typer.Option("--database-url", help="SQLAlchemy URL [OPENQCS_DATABASE_URL]")]
-DataDir = Annotated[Optional[str], typer.Option("--data-dir", help="SQLite file and keys [OPENQCS_DATA_DIR]")]
+DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL [OPENQCS_DATABASE_URL]")]
+DataDir = Annotated[str | None, typer.Option("--data-dir", help="SQLite file and keys [OPENQCS_DATA_DIR]")]
 
 
 def settings_from(**flags) -> Settings:
@@ -68,7 +68,7 @@ def database_problem(settings: Settings) -> str | None:
                 "(or run `openqcs db upgrade` to create one)")
     try:
         heads = current_heads(url)
-    except Exception as exc:  # noqa: BLE001 - any driver error means: cannot reach it
+    except Exception as exc:
         return f"cannot open the database {url.split('@')[-1]}: {str(exc).splitlines()[0]} (check {where})"
     if not heads:
         return f"the database {url.split('@')[-1]} is not migrated: run `openqcs db upgrade` (or start the server)"
@@ -133,13 +133,13 @@ def seed(
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="[OPENQCS_HOST]")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", help="HTTP port [OPENQCS_HTTP_PORT]")] = None,
-    grpc_port: Annotated[Optional[int], typer.Option(help="[OPENQCS_GRPC_PORT]")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="HTTP worker processes [OPENQCS_WORKERS]")] = None,
+    host: Annotated[str | None, typer.Option(help="[OPENQCS_HOST]")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="HTTP port [OPENQCS_HTTP_PORT]")] = None,
+    grpc_port: Annotated[int | None, typer.Option(help="[OPENQCS_GRPC_PORT]")] = None,
+    workers: Annotated[int | None, typer.Option(help="HTTP worker processes [OPENQCS_WORKERS]")] = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
-    api_only: Annotated[Optional[bool], typer.Option("--api-only", help="No gRPC, no job worker.")] = None,
+    api_only: Annotated[bool | None, typer.Option("--api-only", help="No gRPC, no job worker.")] = None,
     migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
 ) -> None:
     """Serve the HTTP API (granian) and, unless --api-only, the gRPC services and a job worker."""

@@ -56,7 +56,7 @@ def run_services(settings: Settings, ready=None) -> None:
         for stop in reversed(stops):
             try:
                 stop()
-            except Exception:  # noqa: BLE001 - keep stopping the others
+            except Exception:
                 log.exception("a background service did not stop cleanly")
         ctx.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -16,7 +16,7 @@ from openqcs.identity.models import Group, User
 from openqcs.processors.models import Processor
 
 runner = CliRunner()
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def invoke(store, app, *args: str):
@@ -42,6 +42,18 @@ def test_credit_add_in_dollars_or_cents(store):
     assert result.exit_code == 0 and "balance $12.55 (1255 cents)" in result.output
     with store.db.session() as s:
         assert service.balance_cents(s, account) == 1255
+
+
+def test_credit_add_finds_the_user_whatever_the_case_of_the_email(store):
+    """Emails are stored lowercased; `admin credit add --user Alice@x` names the same user as `admin user`."""
+    email, account = make_account_user(store)
+    result = invoke(store, cli.credit_app, "add", "--user", f"  {email.upper()} ", "--cents", "7")
+    assert result.exit_code == 0, result.output
+    assert "balance $0.07 (7 cents)" in result.output
+    balance = invoke(store, cli.credit_app, "balance", "--user", email.capitalize())
+    assert balance.exit_code == 0 and "balance $0.07 (7 cents)" in balance.output
+    with store.db.session() as s:
+        assert service.balance_cents(s, account) == 7
 
 
 def test_credit_add_for_a_group(store):

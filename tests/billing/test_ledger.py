@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from openqcs.errors import InvalidArgument, PaymentRequired
 from openqcs.identity.accounts import Account
 from openqcs.processors.models import Processor
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def fresh_account() -> Account:
@@ -106,7 +106,7 @@ def test_concurrent_first_use_creates_one_account_row(store):
         try:
             with ctx.db.session(write=True) as s:
                 service.credit(s, account, 5, note="", at=NOW)
-        except Exception as exc:  # noqa: BLE001 - any error fails the test below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=attempt) for _ in range(12)]

@@ -105,7 +105,7 @@ def test_qcs_api_client_calls_every_billing_operation(server, tmp_path):
         assert r["balance"] == -(5000 - 1500 - 250)
         assert r["customer"][0].startswith("cus_")
         assert len(r["invoices"]) == 1 and r["invoices_next"] is False
-        invoice_id, status, subtotal, total, starting, period_start = r["invoices"][0]
+        _invoice_id, status, subtotal, total, starting, period_start = r["invoices"][0]
         assert status == "paid" and subtotal == total == -3500 and starting == 0
         assert period_start.startswith(month_start(last_month).strftime("%Y-%m-01T00:00:00"))
         assert r["lines"] == [-5000, 1500] and r["line_types"] == ["invoiceitem"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine
@@ -12,7 +12,7 @@ from openqcs.clientapps.models import ClientApplication
 from openqcs.clientapps.service import check_client_application, set_client_application
 from openqcs.errors import InvalidArgument, NotFound
 
-NOW = datetime(2026, 11, 24, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
 
 
 @pytest.fixture

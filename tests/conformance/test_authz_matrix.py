@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, table, text
@@ -55,7 +55,7 @@ def world(server):
             billing.credit(session, account, 10_000_000, note="matrix", at=now)
         import_isa(session, published_isa("Aspen-8"), now=now, processor_id=restricted, public=False)
         grant(session, restricted, account_type="group", account_id=team_a)
-    start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     with server.client(alice.token) as client:
         reservation = client.post("/v1/reservations", json={
             "quantumProcessorId": "Aspen-M-3", "startTime": start.isoformat(),
@@ -84,7 +84,7 @@ def attempts(w) -> list[tuple[str, str, str, dict]]:
     """(operation, method, path, request kwargs) aimed at Alice's resources."""
     a, g, r, e, p = w["alice"].idp_id, w["team_a"], w["reservation"], w["endpoint"], w["restricted"]
     inv = w["invoice"]
-    future = (datetime.now(timezone.utc) + timedelta(days=5)).replace(minute=0, second=0, microsecond=0)
+    future = (datetime.now(UTC) + timedelta(days=5)).replace(minute=0, second=0, microsecond=0)
     slot = {"startTime": future.isoformat(), "endTime": (future + timedelta(minutes=15)).isoformat()}
     return [
         ("GetReservation", "GET", f"/v1/reservations/{r}", {}),

@@ -9,6 +9,7 @@ bookings, an endpoint without its processors, a job stuck running forever).
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -245,7 +246,7 @@ def test_sigkill_under_mixed_write_load_keeps_acknowledged_writes_and_nothing_ha
             else:
                 assert r.cancellation_invoice_item_id is None
         live = sorted((r for r in stored.values() if not r.cancelled), key=lambda r: r.start_time)
-        for a, b in zip(live, live[1:]):
+        for a, b in itertools.pairwise(live):
             assert not _overlaps(a, b), f"reservations {a.id} and {b.id} overlap"
         assert balance == ledger_sum == CREDIT - sum(r.price for r in live)
 

@@ -18,7 +18,6 @@ from openqcs.reservations import flows
 from openqcs.reservations import service as reservations
 from tests.console.conftest import DEMO_EMAIL, PASSWORD, password_user, sign_in
 
-
 ISA_DIR = Path(openqcs.processors.__file__).parent / "data"
 
 

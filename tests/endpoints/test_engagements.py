@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import zmq
-from zmq.utils import z85
 from sqlalchemy import select
+from zmq.utils import z85
 
 from openqcs.endpoints.models import Engagement
 from tests.endpoints.conftest import default_endpoint_id, make_processor
@@ -106,4 +106,4 @@ def test_another_accounts_reservation_refuses_engagement_until_it_ends(server, u
         assert engage(holder, quantumProcessorId=processor).status_code == 200
         # Another processor is not affected.
         assert engage(client, quantumProcessorId=make_processor(server.ctx)).status_code == 200
-    assert datetime.now(timezone.utc) < end
+    assert datetime.now(UTC) < end

@@ -54,7 +54,7 @@ print(json.dumps(out))
 
 
 def test_tutorial_program_runs_with_default_compile(stack):
-    srv, env = stack
+    _srv, env = stack
     out = run_client("pyquil", TUTORIAL, env, timeout=240)
     qvm = out["9q-square-qvm"]
     assert len(qvm) == 1000 and all(a == b for a, b in qvm)

@@ -81,7 +81,7 @@ print(json.dumps(out))
 
 
 def test_pyquil_default_compile_runs_bell_and_parametric_programs(stack):
-    srv, env = stack
+    _srv, env = stack
     out = run_client("pyquil", PYQUIL, env, timeout=300)
     assert out["version"]["quilc"] == "1.27.0"
     native = out["bell_native"]

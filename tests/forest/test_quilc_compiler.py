@@ -191,7 +191,7 @@ def test_parametric_programs_stay_parametric(device):
 def test_measurements_go_to_the_same_memory_on_the_placed_qubits():
     source = "DECLARE ro BIT[3]\nDECLARE out BIT[1]\nX 4\nCNOT 4 7\nMEASURE 7 ro[2]\nMEASURE 4 out[0]\nMEASURE 0\n"
     compiled = compile_quil(source, ASPEN, protoquil=True)
-    placed = dict(zip(compiled.qubit_ids, compiled.final))
+    placed = dict(zip(compiled.qubit_ids, compiled.final, strict=True))
     lines = compiled.quil.splitlines()
     assert sorted(lines[:2]) == ["DECLARE out BIT[1]", "DECLARE ro BIT[3]"]
     assert f"MEASURE {placed[7]} ro[2]" in lines and f"MEASURE {placed[4]} out[0]" in lines
@@ -295,7 +295,7 @@ def test_naive_rewiring_starts_every_qubit_where_the_program_put_it():
 def test_resets_fences_and_delays_are_kept_on_the_placed_qubits():
     source = "DECLARE ro BIT[2]\nRESET\nH 3\nRESET 4\nFENCE 3 4\nDELAY 3 1e-06\nCNOT 3 4\nMEASURE 4 ro[1]\n"
     compiled = compile_quil(source, ASPEN)
-    placed = dict(zip(compiled.qubit_ids, compiled.final))
+    placed = dict(zip(compiled.qubit_ids, compiled.final, strict=True))
     lines = compiled.quil.splitlines()
     assert lines[1] == "RESET"
     assert f"RESET {placed[4]}" in lines

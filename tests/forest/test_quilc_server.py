@@ -93,7 +93,7 @@ def test_version_is_three_integers_and_echoes_the_id(quilc):
     reply = call(quilc, message)
     assert reply["_type"] == "RPCReply" and reply["id"] == message["id"] and reply["jsonrpc"] == "2.0"
     assert reply["warnings"] == []
-    major, minor, patch = map(int, reply["result"]["quilc"].split("."))
+    major, minor, _patch = map(int, reply["result"]["quilc"].split("."))
     assert (major, minor) >= (1, 8)
 
 

@@ -209,8 +209,8 @@ print(json.dumps(out))
 
 def test_a_bad_program_gives_qvm_error_with_the_servers_text(qvm_env):
     out = pyquil(ERRORS, qvm_env)
-    name, text, is_qvm_error = out["wavefunction"]
+    _name, text, is_qvm_error = out["wavefunction"]
     assert is_qvm_error and "QVM reported a problem" in text
     assert "`FOO 0 1`: gate FOO is not supported" in text
-    name, text, is_qvm_error = out["run"]
+    _name, text, is_qvm_error = out["run"]
     assert is_qvm_error and "ro[1] is out of range" in text

@@ -12,8 +12,8 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.support.databases import database
 from openqcs.db.migrate import upgrade
+from tests.support.databases import database
 from tests.support.server import LiveServer, free_port
 
 

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 
 from openqcs.identity.models import User
-from tests.support.databases import database
 from tests.identity.conftest import patient_server
+from tests.support.databases import database
 
 ISSUER = "https://idp.example.test/oauth2/corp"
 AUDIENCE = "api://qcs-corp"
@@ -28,7 +28,7 @@ class _Jwks:
         body = json.dumps({"keys": [{**jwk, "kid": "corp-1", "use": "sig", "alg": "RS256"}]}).encode()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server hook
+            def do_GET(self):
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))

@@ -9,8 +9,15 @@ import jwt
 import pytest
 
 from openqcs.identity import issuer, service
-from tests.identity.util import (TOKEN_PATH, claims_of, https_client, make_password_user, password_login, refresh,
-                                 tokens_for)
+from tests.identity.util import (
+    TOKEN_PATH,
+    claims_of,
+    https_client,
+    make_password_user,
+    password_login,
+    refresh,
+    tokens_for,
+)
 
 PASSWORD = "correct-horse-battery"
 

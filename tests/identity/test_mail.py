@@ -7,8 +7,8 @@ import secrets
 from sqlalchemy import func, select
 
 from openqcs.identity import service
-from openqcs.identity.models import OneTimeToken
 from openqcs.identity.mail import deliver_sync
+from openqcs.identity.models import OneTimeToken
 from tests.identity.conftest import token_in
 from tests.identity.util import make_password_user, password_login
 

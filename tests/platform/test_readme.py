@@ -100,7 +100,7 @@ class Reader:
 
     def make_run(self) -> None:
         # `-o` keeps make from reinstalling into the shared venv when pyproject.toml is newer.
-        log = open(self.data / "make-run.log", "wb")
+        log = open(self.data / "make-run.log", "wb")  # noqa: SIM115 - the server writes to it after we return
         self.server = subprocess.Popen(["make", "-o", ".venv/.installed", "run"], cwd=ROOT, env=self.env,
                                        stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + 180

@@ -52,12 +52,12 @@ def test_metrics_count_requests_by_operation(server):
 
 
 def test_openapi_document_lists_the_52_spec_operations():
+    import tempfile
+
     from litestar.testing import TestClient
 
     from openqcs.app import create_app
     from openqcs.config import load_settings
-
-    import tempfile
 
     with TestClient(create_app(load_settings(data_dir=tempfile.mkdtemp()))) as client:
         document = client.get("/openapi.json").json()

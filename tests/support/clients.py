@@ -91,4 +91,4 @@ def run_client(name: str, script: str, env: dict[str, str], timeout: float = 120
     try:
         return json.loads(lines[-1])
     except json.JSONDecodeError:
-        raise AssertionError(f"{name} client output is not JSON:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
+        raise AssertionError(f"{name} client output is not JSON:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}") from None

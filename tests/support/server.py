@@ -65,7 +65,7 @@ class LiveServer:
         return self._ctx
 
     def start(self, timeout: float = 30.0) -> None:
-        log = open(os.path.join(self.data_dir, "server.log"), "ab")
+        log = open(os.path.join(self.data_dir, "server.log"), "ab")  # noqa: SIM115 - the server writes to it after we return
         self.process = subprocess.Popen([OPENQCS, "serve"], env=self.env, stdout=log, stderr=log,
                                         start_new_session=True)
         deadline = time.monotonic() + timeout

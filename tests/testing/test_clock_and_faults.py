@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.support.factories import make_user
 
@@ -13,10 +13,10 @@ def test_the_clock_is_read_set_and_advanced(admin_server, admin_api):
     assert shown["movable"] is True
     moved = admin_api.put("/admin/v1/clock", json={"offsetSeconds": 7200}).json()
     assert moved["offsetSeconds"] == 7200
-    assert datetime.fromisoformat(moved["now"]) - datetime.now(timezone.utc) > timedelta(seconds=7100)
+    assert datetime.fromisoformat(moved["now"]) - datetime.now(UTC) > timedelta(seconds=7100)
     advanced = admin_api.post("/admin/v1/clock/advance", json={"seconds": 1800}).json()
     assert advanced["offsetSeconds"] == 9000
-    target = datetime(2031, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    target = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
     at = datetime.fromisoformat(admin_api.put("/admin/v1/clock", json={"now": "2031-05-06T07:08:09Z"}).json()["now"])
     assert timedelta(0) <= at - target < timedelta(minutes=1)
     for bad in ({"now": "next tuesday"}, {"now": "2031-05-06T07:08:09"}, {}, {"offsetSeconds": 1, "now": "2031-01-01T00:00:00Z"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import typer
@@ -14,7 +14,7 @@ from openqcs.viewer.cli import parse_expiry
 from openqcs.viewer.models import Announcement
 from openqcs.viewer.service import content_html, create_announcement
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -49,8 +49,8 @@ def test_the_title_is_escaped_into_a_heading(session):
     ("12h", NOW + timedelta(hours=12)),
     ("7d", NOW + timedelta(days=7)),
     ("2w", NOW + timedelta(weeks=2)),
-    ("2026-12-01T08:00", datetime(2026, 12, 1, 8, tzinfo=timezone.utc)),
-    ("2026-12-01T08:00+02:00", datetime(2026, 12, 1, 6, tzinfo=timezone.utc)),
+    ("2026-12-01T08:00", datetime(2026, 12, 1, 8, tzinfo=UTC)),
+    ("2026-12-01T08:00+02:00", datetime(2026, 12, 1, 6, tzinfo=UTC)),
 ])
 def test_expiry_accepts_durations_and_iso_times(text, expected):
     assert parse_expiry(text, NOW) == expected

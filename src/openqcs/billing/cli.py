@@ -7,7 +7,7 @@ prices are always in cents.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from sqlalchemy import select
@@ -16,32 +16,15 @@ from openqcs.billing import pricing, service
 from openqcs.billing.models import EventPrice, ProcessorPrice
 from openqcs.cli import DatabaseUrl, DataDir
 from openqcs.cli import admin_context as _context
-from openqcs.errors import InvalidArgument, NotFound
-from openqcs.identity.accounts import Account
-from openqcs.identity.models import Group, User
+from openqcs.errors import InvalidArgument
+from openqcs.identity.accounts import named_account
 
 credit_app = typer.Typer(help="Account credit (the billing ledger).", no_args_is_help=True)
 price_app = typer.Typer(help="Reservation and event prices (in cents).", no_args_is_help=True)
 groups = {"credit": credit_app, "price": price_app}
 
-UserEmail = Annotated[Optional[str], typer.Option("--user", help="The user account, by email.")]
-GroupName = Annotated[Optional[str], typer.Option("--group", help="The group account, by name.")]
-
-
-
-
-def resolve_account(session, user: str | None, group: str | None) -> Account:
-    """The account named by ``--user EMAIL`` or ``--group NAME`` (exactly one)."""
-    if bool(user) == bool(group):
-        raise InvalidArgument("name exactly one account: --user EMAIL or --group NAME")
-    if user:
-        idp_id = session.scalar(select(User.idp_id).where(User.email == user))
-        if idp_id is None:
-            raise NotFound(f"no user with email '{user}'")
-        return Account(idp_id, "user")
-    if session.scalar(select(Group.id).where(Group.name == group)) is None:
-        raise NotFound(f"no group named '{group}'")
-    return Account(group, "group")
+UserEmail = Annotated[str | None, typer.Option("--user", help="The user account, by email.")]
+GroupName = Annotated[str | None, typer.Option("--group", help="The group account, by name.")]
 
 
 def cents_from(amount: str | None, cents: int | None) -> int:
@@ -51,7 +34,7 @@ def cents_from(amount: str | None, cents: int | None) -> int:
     if cents is not None:
         return cents
     try:
-        dollars = Decimal(amount.strip().lstrip("$"))
+        dollars = Decimal((amount or "").strip().lstrip("$"))
     except InvalidOperation:
         raise InvalidArgument(f"--amount must be a number of dollars, not {amount!r}") from None
     value = dollars * 100
@@ -69,8 +52,8 @@ def describe(cents: int) -> str:
 def credit_add(
     user: UserEmail = None,
     group: GroupName = None,
-    amount: Annotated[Optional[str], typer.Option("--amount", help="US dollars, e.g. 25 or 12.50.")] = None,
-    cents: Annotated[Optional[int], typer.Option("--cents", help="Cents instead of --amount, e.g. 1250.")] = None,
+    amount: Annotated[str | None, typer.Option("--amount", help="US dollars, e.g. 25 or 12.50.")] = None,
+    cents: Annotated[int | None, typer.Option("--cents", help="Cents instead of --amount, e.g. 1250.")] = None,
     note: Annotated[str, typer.Option("--note", help="Shown on the invoice line.")] = "Credit",
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
@@ -79,7 +62,7 @@ def credit_add(
     with _context(database_url, data_dir) as ctx:
         value = cents_from(amount, cents)
         with ctx.db.session(write=True) as session:
-            account = resolve_account(session, user, group)
+            account = named_account(session, user_email=user, group_name=group)
             item = service.credit(session, account, value, note=note, at=ctx.clock.now())
             balance = service.balance_cents(session, account)
         typer.echo(f"credited {describe(value)} to {account.type} {user or group} ({item}); "
@@ -91,7 +74,7 @@ def credit_balance(user: UserEmail = None, group: GroupName = None, database_url
                    data_dir: DataDir = None) -> None:
     """Show an account's credit left to spend."""
     with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
-        account = resolve_account(session, user, group)
+        account = named_account(session, user_email=user, group_name=group)
         typer.echo(f"balance {describe(service.balance_cents(session, account))}")
 
 
@@ -131,10 +114,10 @@ def price_set_event(
     unit_amount: Annotated[str, typer.Option("--unit-amount",
                                              help="Cents per unit (per_unit; may be fractional).")] = "0",
     tiers_mode: Annotated[str, typer.Option("--tiers-mode", help="graduated | volume (tiered).")] = "",
-    tier: Annotated[Optional[list[str]],
+    tier: Annotated[list[str] | None,
                     typer.Option("--tier", help="UPTO:UNIT[:FLAT] cents, repeat; last UPTO 'inf'.")] = None,
     processor: Annotated[str, typer.Option("--processor", help="Only for this processor (default: all).")] = "",
-    unit_label: Annotated[Optional[str], typer.Option("--unit-label")] = None,
+    unit_label: Annotated[str | None, typer.Option("--unit-label")] = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
 ) -> None:

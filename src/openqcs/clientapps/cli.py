@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -31,22 +31,21 @@ def _as_dict(app) -> dict:
 def set_(
     name: Annotated[str, typer.Argument(help="e.g. pyquil")],
     latest: Annotated[str, typer.Option("--latest", help="Latest released version.")],
-    minimum: Annotated[Optional[str], typer.Option("--minimum", help="Oldest version still supported.")] = None,
-    details_uri: Annotated[Optional[str], typer.Option("--details-uri")] = None,
-    link: Annotated[Optional[list[str]], typer.Option("--link", help="Download link: URL or PLATFORM=URL.")] = None,
-    supported: Annotated[Optional[bool], typer.Option("--supported/--unsupported")] = None,
+    minimum: Annotated[str | None, typer.Option("--minimum", help="Oldest version still supported.")] = None,
+    details_uri: Annotated[str | None, typer.Option("--details-uri")] = None,
+    link: Annotated[list[str] | None, typer.Option("--link", help="Download link: URL or PLATFORM=URL.")] = None,
+    supported: Annotated[bool | None, typer.Option("--supported/--unsupported")] = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
 ) -> None:
     """Create a client application or update it (options not given keep their value); prints it as JSON."""
     from openqcs.clientapps.service import set_client_application
 
-    with _context(database_url, data_dir) as ctx:
-        with ctx.db.session(write=True) as session:
-            app = set_client_application(session, name, latest=latest, minimum=minimum, details_uri=details_uri,
-                                         links=[parse_link(t) for t in link] if link else None, supported=supported,
-                                         now=ctx.clock.now())
-            typer.echo(json.dumps(_as_dict(app)))
+    with _context(database_url, data_dir) as ctx, ctx.db.session(write=True) as session:
+        app = set_client_application(session, name, latest=latest, minimum=minimum, details_uri=details_uri,
+                                     links=[parse_link(t) for t in link] if link else None, supported=supported,
+                                     now=ctx.clock.now())
+        typer.echo(json.dumps(_as_dict(app)))
 
 
 @clientapp_app.command("list")
@@ -54,7 +53,6 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Every client application, one JSON object a line."""
     from openqcs.clientapps.service import list_client_applications
 
-    with _context(database_url, data_dir) as ctx:
-        with ctx.db.session() as session:
-            for app in list_client_applications(session):
-                typer.echo(json.dumps(_as_dict(app)))
+    with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
+        for app in list_client_applications(session):
+            typer.echo(json.dumps(_as_dict(app)))

@@ -11,8 +11,8 @@ from openqcs.console.web import redirect, render
 from openqcs.context import AppContext
 from openqcs.errors import Conflict, InvalidArgument
 from openqcs.identity import service as identity
-from openqcs.identity.mail import deliver_sync
 from openqcs.identity.accounts import Account, require_account
+from openqcs.identity.mail import deliver_sync
 from openqcs.identity.principal import Principal, group_names
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from openqcs.errors import InvalidArgument, NotFound
 from openqcs.identity.accounts import Account
@@ -25,7 +25,7 @@ def when(raw: str | None, name: str) -> datetime:
         value = datetime.fromisoformat((raw or "").replace("Z", "+00:00"))
     except ValueError:
         raise InvalidArgument(f"{name} must be a date and time like 2026-01-31T14:00") from None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def whole(raw: str | None, name: str, *, low: int | None = None, high: int | None = None) -> int:

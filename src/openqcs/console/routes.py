@@ -8,8 +8,17 @@ from pathlib import Path
 from litestar import Router
 from litestar.static_files import create_static_files_router
 
-from openqcs.console import (admin_ops_pages, admin_pages, auth_pages, billing_pages, home_pages, job_pages,
-                             processor_pages, reservation_pages, token_pages)
+from openqcs.console import (
+                             admin_ops_pages,
+                             admin_pages,
+                             auth_pages,
+                             billing_pages,
+                             home_pages,
+                             job_pages,
+                             processor_pages,
+                             reservation_pages,
+                             token_pages,
+)
 from openqcs.console.web import DEPENDENCIES, EXCEPTION_HANDLERS
 
 PAGES = [*auth_pages.ROUTES, *home_pages.ROUTES, *processor_pages.ROUTES, *reservation_pages.ROUTES,

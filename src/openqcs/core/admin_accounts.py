@@ -81,9 +81,9 @@ def _add_members(session: Session, ctx: AppContext, group: str, description: str
 
 def _credit(session: Session, ctx: AppContext, cents: int, user: str | None, group: str | None, note: str) -> int:
     from openqcs.billing import service
-    from openqcs.billing.cli import resolve_account
+    from openqcs.identity.accounts import named_account
 
-    account = resolve_account(session, user, group)
+    account = named_account(session, user_email=user, group_name=group)
     if cents:
         service.credit(session, account, cents, note=note, at=ctx.clock.now())
     return service.balance_cents(session, account)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -141,8 +141,9 @@ def clock_show(data_dir: DataDir = None) -> None:
 
 
 @clock_app.command("set")
-def clock_set(when: Annotated[Optional[str], typer.Argument(help="ISO 8601 time with zone, e.g. 2030-01-01T00:00:00Z")] = None,
-              offset: Annotated[Optional[float], typer.Option("--offset", help="Seconds from real time instead.")] = None,
+def clock_set(when: Annotated[str | None,
+                              typer.Argument(help="ISO 8601 time with zone, e.g. 2030-01-01T00:00:00Z")] = None,
+              offset: Annotated[float | None, typer.Option("--offset", help="Seconds from real time instead.")] = None,
               data_dir: DataDir = None) -> None:
     """Set the server's now (it keeps ticking from there); `--offset 0` goes back to real time."""
     settings = _clock_settings(data_dir)

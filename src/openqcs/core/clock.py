@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openqcs.config import Settings
@@ -65,7 +65,7 @@ def set_now(settings: Settings, when: datetime) -> float:
     """Make the server's now ``when`` (it keeps ticking from there)."""
     if when.tzinfo is None:
         raise InvalidArgument("give the time with its timezone, e.g. 2030-01-01T00:00:00Z")
-    return set_offset(settings, (when - datetime.now(timezone.utc)).total_seconds())
+    return set_offset(settings, (when - datetime.now(UTC)).total_seconds())
 
 
 def parse_time(value: str) -> datetime:
@@ -81,7 +81,7 @@ def parse_time(value: str) -> datetime:
 def describe(settings: Settings) -> dict[str, object]:
     """What ``GET /admin/v1/clock`` and ``openqcs clock`` show."""
     if not settings.clock_file:
-        return {"now": datetime.now(timezone.utc).isoformat(), "offsetSeconds": 0.0, "movable": False}
+        return {"now": datetime.now(UTC).isoformat(), "offsetSeconds": 0.0, "movable": False}
     seconds = offset(settings)
-    now = datetime.now(timezone.utc).timestamp() + seconds
-    return {"now": datetime.fromtimestamp(now, timezone.utc).isoformat(), "offsetSeconds": seconds, "movable": True}
+    now = datetime.now(UTC).timestamp() + seconds
+    return {"now": datetime.fromtimestamp(now, UTC).isoformat(), "offsetSeconds": seconds, "movable": True}

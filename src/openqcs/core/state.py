@@ -73,7 +73,7 @@ def export_state(session: Session) -> dict[str, Any]:
         order = [c for c in table.primary_key.columns]
         rows = session.execute(select(*columns).order_by(*order)).all()
         tables[table.name] = {"columns": [c.name for c in columns],
-                              "rows": [[_encode(c.type, v) for c, v in zip(columns, row)] for row in rows]}
+                              "rows": [[_encode(c.type, v) for c, v in zip(columns, row, strict=True)] for row in rows]}
     return {"format": FORMAT, "version": VERSION, "tables": tables}
 
 
@@ -105,7 +105,8 @@ def _parse(snapshot: Any) -> dict[str, list[dict[str, Any]]]:
         for i, row in enumerate(body["rows"]):
             if not isinstance(row, list) or len(row) != len(columns):
                 raise InvalidArgument(f"snapshot table {name} row {i}: expected {len(columns)} values")
-            rows.append({c: _decode(table.columns[c].type, v, f"{name}.{c} row {i}") for c, v in zip(columns, row)})
+            pairs = zip(columns, row, strict=True)
+            rows.append({c: _decode(table.columns[c].type, v, f"{name}.{c} row {i}") for c, v in pairs})
         parsed[name] = rows
     return parsed
 

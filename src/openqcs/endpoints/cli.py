@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -31,16 +31,15 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Every live endpoint, one JSON object a line."""
     from openqcs.endpoints.service import list_endpoints
 
-    with _context(database_url, data_dir) as ctx:
-        with ctx.db.session() as session:
-            for info in list_endpoints(session, _system_admin(), ctx.clock.now()):
-                typer.echo(json.dumps(_as_dict(info)))
+    with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
+        for info in list_endpoints(session, _system_admin(), ctx.clock.now()):
+            typer.echo(json.dumps(_as_dict(info)))
 
 
 @endpoint_app.command("create")
 def create(
     processor: Annotated[list[str], typer.Option("--processor", help="A processor it serves (repeatable).")],
-    datacenter: Annotated[Optional[str], typer.Option("--datacenter")] = None,
+    datacenter: Annotated[str | None, typer.Option("--datacenter")] = None,
     mock: Annotated[bool, typer.Option("--mock/--no-mock", help="Serves simulated data for testing.")] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openqcs.errors import NotFound, PermissionDenied
+from openqcs.errors import InvalidArgument, NotFound, PermissionDenied
 from openqcs.identity.models import Group, User
 from openqcs.identity.principal import Principal
 
@@ -40,6 +40,22 @@ def require_account(session: Session, principal: Principal, account: Account) ->
         raise PermissionDenied(f"you may not act for {account.type} account '{account.id}'")
     if principal.is_admin and not account_exists(session, account):
         raise NotFound(f"{account.type} '{account.id}' does not exist")
+
+
+def named_account(session: Session, *, user_email: str | None, group_name: str | None) -> Account:
+    """The account of the user with that email (in any case) or of the group with that name: exactly
+    one of them (InvalidArgument otherwise); NotFound when there is no such user or group."""
+    from openqcs.identity.service import require_user_by_email  # service imports this module's users
+
+    if bool(user_email) == bool(group_name):
+        raise InvalidArgument("name exactly one account: --user EMAIL or --group NAME")
+    if user_email:
+        return Account(require_user_by_email(session, user_email).idp_id, "user")
+    assert group_name is not None
+    account = Account(group_name, "group")
+    if not account_exists(session, account):
+        raise NotFound(f"no group named '{group_name}'")
+    return account
 
 
 def account_exists(session: Session, account: Account) -> bool:

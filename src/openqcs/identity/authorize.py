@@ -27,6 +27,7 @@ from openqcs.http.tokens import Signer
 from openqcs.identity import issuer
 from openqcs.identity.models import RefreshToken, User
 from openqcs.identity.passwords import verify_password
+from openqcs.identity.service import user_by_email
 
 CODE_TTL = timedelta(minutes=2)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -76,7 +77,7 @@ def check_request(settings: Settings, params: dict[str, str]) -> None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower())) if email else None
+    user = user_by_email(session, email) if email else None
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or user.disabled or not user.activated:
         raise InvalidArgument("wrong email or password, or the user is not active")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -37,7 +37,7 @@ def _tokens(ctx: AppContext, email: str, ttl: int | None = None, client_id: str 
 @user_app.command("create")
 def user_create(
     email: str,
-    password: Annotated[Optional[str], typer.Option(
+    password: Annotated[str | None, typer.Option(
         help="Set a password (visible in the process list: prefer --password-stdin or --ask-password); "
              "without one an activation mail is sent.")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
@@ -184,7 +184,7 @@ def group_remove_user(group: str, email: str, database_url: DatabaseUrl = None, 
 @token_app.command("issue")
 def token_issue(
     user: Annotated[str, typer.Option("--user", help="The user's email.")],
-    ttl: Annotated[Optional[int], typer.Option("--ttl", min=1, help="Access token lifetime in seconds.")] = None,
+    ttl: Annotated[int | None, typer.Option("--ttl", min=1, help="Access token lifetime in seconds.")] = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
 ) -> None:

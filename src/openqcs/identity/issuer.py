@@ -22,6 +22,7 @@ from openqcs.context import AppContext
 from openqcs.identity.models import RefreshToken, ServiceClient, User
 from openqcs.identity.passwords import digest, hash_password, new_secret, verify_password
 from openqcs.identity.principal import group_names
+from openqcs.identity.service import user_by_email
 
 SCOPES = ["openid", "profile", "email", "offline_access"]
 
@@ -111,7 +112,7 @@ def refresh_grant(ctx: AppContext, session: Session, refresh_token: str, client_
 def password_grant(ctx: AppContext, session: Session, username: str, password: str, client_id: str) -> Grant:
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required")
-    user = session.scalar(select(User).where(User.email == username.strip().lower()))
+    user = user_by_email(session, username)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
         # An invited user has no password until activation; say so to everyone, naming no one.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Optional
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 import typer
 
@@ -28,14 +28,14 @@ def parse_expiry(text: str, now: datetime) -> datetime:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise typer.BadParameter(f"'{text}' is neither a duration (7d, 12h) nor an ISO 8601 time") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @announcement_app.command("create")
 def create(
     content: Annotated[str, typer.Option("--content", help="HTML shown to users.")],
     title: Annotated[str, typer.Option("--title", help="Short title, shown as a heading.")] = "",
-    expires: Annotated[Optional[str], typer.Option("--expires", help="7d, 12h, or an ISO 8601 time.")] = None,
+    expires: Annotated[str | None, typer.Option("--expires", help="7d, 12h, or an ISO 8601 time.")] = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -56,10 +56,9 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Every announcement, newest first, one JSON object a line."""
     from openqcs.viewer.service import all_announcements
 
-    with _context(database_url, data_dir) as ctx:
-        with ctx.db.session() as session:
-            for announcement in all_announcements(session):
-                typer.echo(json.dumps(_as_dict(announcement)))
+    with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
+        for announcement in all_announcements(session):
+            typer.echo(json.dumps(_as_dict(announcement)))
 
 
 def _as_dict(announcement) -> dict:

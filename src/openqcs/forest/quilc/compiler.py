@@ -5,7 +5,8 @@ A program without anything between its gates (the usual case) is one circuit, co
 qiskit picks the placement and the qubits may end permuted (``final_rewiring``). A program with
 control flow, mid-program PRAGMAs/FENCEs/DELAYs/RESET or a PRESERVE_BLOCK is several circuits:
 all of them use one placement (identity placement when a PRESERVE_BLOCK is present, as its
-instructions are kept verbatim, or with PRAGMA INITIAL_REWIRING "NAIVE"), and wherever routing permuted the qubits, SWAPs over live edges
+instructions are kept verbatim, or with PRAGMA INITIAL_REWIRING "NAIVE"), and wherever routing
+permuted the qubits, SWAPs over live edges
 restore the placement at the circuit's end so that the instructions in between see the qubits
 where they expect them.
 """
@@ -68,9 +69,10 @@ class _Progress:
     def check(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise CompileTimeout("compilation did not finish within the request's client_timeout; "
-                                 "raise the compiler timeout (get_qc(compiler_timeout=...)) or compile a smaller program")
+                                 "raise the compiler timeout (get_qc(compiler_timeout=...)) "
+                                 "or compile a smaller program")
 
-    def __call__(self, pass_, dag, time, property_set, count) -> None:  # noqa: A002 - qiskit's name
+    def __call__(self, pass_, dag, time, property_set, count) -> None:
         self.check()
         now = dag.count_ops().get("swap", 0)
         name = type(pass_).__name__
@@ -109,14 +111,15 @@ def _identity_layout(parsed: Parsed, device: Device) -> list[int]:
     return [device.index[q] for q in parsed.qubit_ids]
 
 
-def _restore(target: Target, device: Device, now: list[int], want: list[int], progress: _Progress) -> QuantumCircuit | None:
+def _restore(target: Target, device: Device, now: list[int], want: list[int],
+             progress: _Progress) -> QuantumCircuit | None:
     """Native SWAPs (over live edges) that move each logical qubit from ``now`` back to ``want``."""
     if now == want:
         return None
     graph = CouplingMap(target.build_coupling_map().get_edges()).graph.to_undirected()
     try:
-        swaps = ApproximateTokenSwapper(graph, seed=SEED).map(dict(zip(now, want)))
-    except Exception:  # noqa: BLE001 - no path between components
+        swaps = ApproximateTokenSwapper(graph, seed=SEED).map(dict(zip(now, want, strict=True)))
+    except Exception:
         raise CompileError("cannot restore the qubit placement between blocks on this device") from None
     circuit = QuantumCircuit(len(device.ids))
     for a, b in swaps:
@@ -141,7 +144,7 @@ def _place(item: Passthrough, ids: list[int], layout: list[int]) -> str:
 
 def _final_rewiring(compiled: Compiled, device: Device) -> list[int]:
     """Indexed by the input's qubit ids; ids the input left unused get the remaining qubits."""
-    by_id = dict(zip(compiled.qubit_ids, compiled.final))
+    by_id = dict(zip(compiled.qubit_ids, compiled.final, strict=True))
     spare = iter([q for q in device.ids if q not in set(compiled.final)])
     size = max(compiled.qubit_ids, default=-1) + 1
     return [by_id[i] if i in by_id else next(spare, 0) for i in range(size)]

@@ -106,7 +106,7 @@ def angle_text(value: Any) -> str:
         text = str(value).replace("**", "^")
         try:
             Expression.parse(text)
-        except Exception:  # noqa: BLE001 - any parse failure is ours, not the user's
+        except Exception:
             raise CompileError(f"cannot write the compiled parameter {text!r} as Quil") from None
         return text
     angle = float(value)

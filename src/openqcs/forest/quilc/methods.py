@@ -26,7 +26,7 @@ def _argument(params: dict, name: str, *keys: str) -> dict:
 
 
 def _typed(value: Any, kind: type | tuple, what: str) -> Any:
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise CompileError(f"{what} has the wrong type ({type(value).__name__})")
     return value
 
@@ -99,7 +99,7 @@ def run(method: str, params: dict, remaining: float | None) -> tuple[bool, Any]:
         return False, "the program is nested too deeply to compile"
     except MemoryError:
         return False, "the program is too large to compile in memory"
-    except Exception as exc:  # noqa: BLE001 - the client must get an answer, whatever broke
+    except Exception as exc:
         import logging
 
         logging.getLogger("openqcs.quilc").exception("internal error in %s", method)

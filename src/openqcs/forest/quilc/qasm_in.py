@@ -17,7 +17,8 @@ def read_qasm(source: str) -> Parsed:
     except qasm2.QASM2ParseError as exc:
         raise CompileError(f"the OpenQASM 2.0 program does not parse: {exc}") from None
     if len(loaded.data) > MAX_INSTRUCTIONS:
-        raise CompileError(f"the program has {len(loaded.data)} instructions; this compiler takes at most {MAX_INSTRUCTIONS}")
+        raise CompileError(f"the program has {len(loaded.data)} instructions; "
+                           f"this compiler takes at most {MAX_INSTRUCTIONS}")
     names = {}
     for register in loaded.cregs:
         for index, bit in enumerate(register):

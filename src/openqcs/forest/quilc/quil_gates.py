@@ -13,9 +13,28 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from qiskit.circuit import Gate, QuantumCircuit
-from qiskit.circuit.library import (CCXGate, CPhaseGate, CSwapGate, CXGate, CZGate, HGate, IGate,
-                                    iSwapGate, PhaseGate, RXGate, RYGate, RZGate, SGate, SwapGate,
-                                    TGate, UGate, UnitaryGate, XGate, YGate, ZGate)
+from qiskit.circuit.library import (
+    CCXGate,
+    CPhaseGate,
+    CSwapGate,
+    CXGate,
+    CZGate,
+    HGate,
+    IGate,
+    PhaseGate,
+    RXGate,
+    RYGate,
+    RZGate,
+    SGate,
+    SwapGate,
+    TGate,
+    UGate,
+    UnitaryGate,
+    XGate,
+    YGate,
+    ZGate,
+    iSwapGate,
+)
 
 from openqcs.forest.quilc.errors import CompileError
 from openqcs.forest.quilc.expr import Value
@@ -91,6 +110,11 @@ def _forked(inner: Callable[[list[Value]], Gate], values: list[Value], qubits: i
     return circuit.to_gate(label="forked")
 
 
+def _spread(fn: Callable[..., Gate]) -> Callable[[list[Value]], Gate]:
+    """A standard gate's constructor taking its parameters as one list, like a DEFGATE's."""
+    return lambda values: fn(*values)
+
+
 def build_gate(name: str, modifiers: list[str], values: list[Value], n_qubits: int,
                defined: dict[str, DefinedGate]) -> Gate:
     """The qiskit gate of ``MODIFIERS... name(values)`` on ``n_qubits`` operands (Quil order)."""
@@ -99,7 +123,7 @@ def build_gate(name: str, modifiers: list[str], values: list[Value], n_qubits: i
         base = defined[name].gate
     elif name in STANDARD:
         base_params, base_qubits, fn = STANDARD[name]
-        base = (lambda vs, fn=fn: fn(*vs))
+        base = _spread(fn)
     else:
         raise CompileError(f"unknown gate {name}: use a standard Quil gate or DEFGATE it")
     want_params, want_qubits = table.modified_shape(modifiers, base_params, base_qubits)

@@ -61,7 +61,7 @@ def read_program(source: str) -> Parsed:
         return read_qasm(source)
     try:
         program = quil.program.Program.parse(source)
-    except Exception as exc:  # noqa: BLE001 - quil raises several error types; all are the user's
+    except Exception as exc:
         raise CompileError(f"the program does not parse: {exc}") from None
     body = list(program.body_instructions)
     if len(body) > MAX_INSTRUCTIONS:
@@ -226,7 +226,7 @@ def _defgate(definition) -> DefinedGate:
     params = list(definition.parameters)
 
     def matrix(values: list[float]) -> np.ndarray:
-        env = dict(zip(params, values))
+        env = dict(zip(params, values, strict=True))
         try:
             return np.array([[f({}, env) for f in row] for row in entries], dtype=complex)
         except (ExpressionError, ZeroDivisionError, OverflowError, ValueError, KeyError) as exc:

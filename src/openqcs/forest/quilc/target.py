@@ -13,8 +13,18 @@ from typing import Any
 
 from qiskit.circuit import Gate, Parameter, QuantumCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
-from qiskit.circuit.library import (CPhaseGate, CZGate, iSwapGate, Measure, Reset, RZGate, SXdgGate,
-                                    SXGate, XGate, XXPlusYYGate)
+from qiskit.circuit.library import (
+    CPhaseGate,
+    CZGate,
+    Measure,
+    Reset,
+    RZGate,
+    SXdgGate,
+    SXGate,
+    XGate,
+    XXPlusYYGate,
+    iSwapGate,
+)
 from qiskit.transpiler import InstructionProperties, Target
 
 from openqcs.forest.quilc.errors import CompileError

@@ -109,18 +109,18 @@ class Pool:
     def _loop(self, worker: _Worker) -> None:
         try:
             worker.ensure()  # warm: the first compile should not pay for importing qiskit
-        except Exception:  # noqa: BLE001 - retried on the first job
+        except Exception:
             log.exception("could not start a compiler process")
         while (job := self.jobs.get()) is not None:
             try:
                 ok, value = worker.run(job)
-            except Exception as exc:  # noqa: BLE001 - answer the job whatever happened
+            except Exception as exc:
                 log.exception("compiler worker failed")
                 worker.kill()
                 ok, value = False, f"internal compiler error: {exc}"
             try:
                 job.done(ok, value)
-            except Exception:  # noqa: BLE001 - keep serving the other jobs
+            except Exception:
                 log.exception("could not hand back a compile result")
         worker.kill()
 

@@ -72,7 +72,7 @@ async def app(scope, receive, send) -> None:
     except QVMError as exc:
         await _send(send, exc.http_status, error_body(exc.status))
         return
-    except Exception as exc:  # noqa: BLE001 - still the clients' error shape, never a bare 500
+    except Exception as exc:
         log.exception("QVM request failed")
         await _send(send, 500, error_body(f"internal error in the simulator: {type(exc).__name__}: {exc}"))
         return
