@@ -186,3 +186,18 @@ def test_calibration_program_is_quil_t_for_live_qubits(stubs, ideal):
     assert len(parsed.calibrations.calibrations) > 100
     assert "DEFCAL RX(pi/2) 0:" in text and "DEFCAL CZ 0 1:" in text and "DEFCAL MEASURE 0 addr" in text
     assert " 8 " not in text.replace("\n", " ")
+
+
+def test_an_offline_processor_refuses_translation_and_execution(server, stubs):
+    from openqcs.processors.service import set_status
+
+    processor = add_processor(server.ctx)
+    translated = translate(stubs, processor, BELL)
+    with server.ctx.db.session(write=True) as session:
+        set_status(session, processor, "offline")
+    for call in (lambda: translate(stubs, processor, BELL), lambda: execute(stubs, processor, translated, {})):
+        code, details = code_of(call)
+        assert code == grpc.StatusCode.UNAVAILABLE and "offline" in details and processor in details
+    with server.ctx.db.session(write=True) as session:
+        set_status(session, processor, "online")
+    assert len(execute(stubs, processor, translated, {})) == 1

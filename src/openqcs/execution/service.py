@@ -37,6 +37,10 @@ def processor_isa(session: Session, processor_id: str, viewer: Principal | None)
             raise NotFound(f"quantum processor '{processor_id}' not found")
     else:
         processor = get_processor(session, processor_id, viewer)
+        if processor.status == "offline":
+            # As a QPU taken down for maintenance: accessors say not live, and nothing runs.
+            raise Unavailable(f"quantum processor '{processor_id}' is offline; try again when an operator "
+                              f"brings it back online", retry_after=60)
     version_id = session.scalar(select(IsaVersion.id).where(IsaVersion.processor_id == processor.id)
                                 .order_by(IsaVersion.version.desc()).limit(1))
     isa = _ISAS.get(version_id) if version_id is not None else None
