@@ -72,9 +72,10 @@ def main(argv: list[str] | None = None) -> None:
     for edge in args.edges.split(","):
         a, b = (int(x) for x in edge.split("-"))
         published = dev.edge_fidelity("CZ", a, b)
-        expected = 1 - 2 * (1 - published)
-        lengths = ch.rb_lengths(0.1 if expected < 0.95 else 0.03, 8)
-        _, _, fidelity = ch.interleaved_rb(run, a, b, lengths, args.sequences, 500, seed=a * 1000 + b)
+        # About 1.5 CZ and a few pulses per 2-qubit Clifford: decay to a tenth at the longest.
+        guess = 1 - 4 / 3 * (1.5 * (1 - published) + 0.02)
+        lengths = sorted({int(round(m)) for m in np.geomspace(1, np.log(0.1) / np.log(guess), 8)})
+        _, _, fidelity = ch.interleaved_rb(run, a, b, lengths, 2 * args.sequences, 500, seed=a * 1000 + b)
         report(f"{a}-{b}", "fCZ", published, fidelity)
     print(f"({time.perf_counter() - started:.0f} s)")
     out = ROOT / "bench" / "results"

@@ -5,7 +5,7 @@
 Circuits in Aspen-M-3's native gates along a path of live qubits: GHZ, random (RZ(θ)·RX(pi/2)
 layers and CZ on alternating edges, depth 20) and Clifford (the same with RZ at multiples of
 pi/2), at 5-26 qubits, 1000 shots, noiseless; and the random circuit with the processor's
-noise. Engines: numpy reference, qiskit-aer, qsim, and "auto" (``run_program``'s per-job
+noise. Engines: numpy reference, qiskit-aer, qsim, stim (Clifford circuits only) and "auto" (``run_program``'s per-job
 choice, incl. parse and ISA check). Cases an engine would take minutes on are skipped ("-").
 Writes bench/results/simulation.json.
 """
@@ -32,6 +32,7 @@ from openqcs.simulator.program import parse_program  # noqa: E402
 from openqcs.simulator.simulate import initial_memory, run_program  # noqa: E402
 
 H = ["RZ(pi/2) {q}", "RX(pi/2) {q}", "RZ(pi/2) {q}"]
+ENGINES = ("reference", "aer", "qsim", "stim")
 SHOTS = 1000
 # (engine, noisy) -> widest program it runs here in reasonable time
 LIMITS = {("reference", False): 20, ("aer", False): 26, ("qsim", False): 26,
@@ -93,7 +94,7 @@ def timed(fn, repeat: int) -> float:
 def run(repeat: int, widths: list[int]) -> list[dict]:
     isa = published_isa("Aspen-M-3")
     device = device_from_isa(isa)
-    for name in ("reference", "aer", "qsim"):  # imports, outside the timings
+    for name in ENGINES:  # imports, outside the timings
         get_engine(name)
     rows = []
     for n in widths:
@@ -107,10 +108,10 @@ def run(repeat: int, widths: list[int]) -> list[dict]:
             noise = noise_for(device, parsed) if noisy else None
             row = {"circuit": circuit, "qubits": n, "ops": len(parsed.ops), "noise": noisy, "shots": SHOTS,
                    "auto_engine": choose_engine(parsed, noise)}
-            for name in ("reference", "aer", "qsim"):
-                if n > LIMITS[(name, noisy)]:
-                    continue
+            for name in ENGINES:
                 engine = get_engine(name)
+                if n > LIMITS.get((name, noisy), 99) or (name == "stim" and not engine.accepts(parsed, memory, noise)):
+                    continue
                 row[name] = timed(lambda: engine.run(parsed, memory, SHOTS, noise, 1), repeat)
             row["auto"] = timed(lambda: run_program(quil, isa, SHOTS, {}, noiseless=not noisy, seed=1), repeat)
             rows.append(row)
@@ -119,12 +120,12 @@ def run(repeat: int, widths: list[int]) -> list[dict]:
 
 
 HEAD = f"{'circuit':<10}{'noise':<7}{'qubits':>6}{'ops':>6}{'reference s':>13}{'aer s':>9}{'qsim s':>9}" \
-       f"{'auto s':>9}  auto engine"
+       f"{'stim s':>9}{'auto s':>9}  auto engine"
 
 
 def line(r: dict) -> str:
     cells = "".join(f"{r[k]:>{w}.3f}" if k in r else f"{'-':>{w}}" for k, w in
-                    (("reference", 13), ("aer", 9), ("qsim", 9), ("auto", 9)))
+                    (("reference", 13), ("aer", 9), ("qsim", 9), ("stim", 9), ("auto", 9)))
     return f"{r['circuit']:<10}{'yes' if r['noise'] else 'no':<7}{r['qubits']:>6}{r['ops']:>6}{cells}  {r['auto_engine']}"
 
 

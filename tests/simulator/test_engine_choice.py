@@ -56,3 +56,29 @@ def test_qsim_agrees_with_the_reference(noisy):
     reference = get_engine("reference").run(program, memory, shots, noise, 2).readout["ro"]
     assert qsim.shape == reference.shape == (shots, 3)
     assert np.abs(_distribution(qsim) - _distribution(reference)).max() < 0.03
+
+
+def test_wide_noiseless_clifford_programs_go_to_stim():
+    clifford = chain_program(14).replace("RZ(", "RZ(pi/2+0*")  # every RZ a quarter turn
+    assert "RZ(pi/2+0*" in clifford
+    assert choose_engine(parse_program(clifford), None) == "stim"
+    wide = parse_program(chain_program(14))
+    assert choose_engine(wide, None) == "qsim"  # RZ(θ): not Clifford
+    calibrated = parse_program(clifford)
+    assert choose_engine(calibrated, noise_for(DEVICE, calibrated)) == "qsim"  # relaxation is not Pauli
+
+
+@pytest.mark.parametrize("noisy", [False, True])
+def test_stim_agrees_with_the_reference_with_resets_and_mid_circuit_measurements(noisy):
+    from openqcs.simulator.program_noise import program_noise
+
+    quil = ("DECLARE ro BIT[4]\nRZ(pi/2) 0\nRX(pi/2) 0\nRZ(pi/2) 0\nRZ(pi/2) 1\nRX(pi/2) 1\nCZ 0 1\n"
+            "RX(-pi/2) 1\nMEASURE 0 ro[0]\nRESET 0\nRX(pi) 0\nCZ 0 1\nRX(pi/2) 2\nMEASURE 0 ro[1]\n"
+            "MEASURE 1 ro[2]\nMEASURE 2 ro[3]\n")
+    program = parse_program(quil)
+    memory = initial_memory(program, {})
+    noise = program_noise(program, (0.02, 0.01, 0.03), (0.05, 0.0, 0.0)) if noisy else None
+    shots = 6000
+    stim_bits = get_engine("stim").run(program, memory, shots, noise, 1).readout["ro"]
+    reference = get_engine("reference").run(program, memory, shots, noise, 2).readout["ro"]
+    assert np.abs(_distribution(stim_bits) - _distribution(reference)).max() < 0.03

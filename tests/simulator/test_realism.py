@@ -99,3 +99,20 @@ def test_engines_agree_on_a_timeline_with_delays_resets_and_crosstalk(engine):
     ro = runner(engine)(quil, shots)
     exact = runner("aer")(quil, 40000)  # density matrix
     assert np.max(np.abs(ro.mean(axis=0) - exact.mean(axis=0))) < 0.03
+
+
+def test_two_qubit_cliffords_in_native_gates_invert_exactly():
+    import stim
+
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        t = stim.Tableau.random(2)
+        target = [int(x) for x in rng.integers(2, size=2)]
+        last = t.inverse().to_circuit("elimination")
+        for i, bit in enumerate(target):
+            if bit:
+                last.append("X", [i])
+        body = ch._native_2q(t.to_circuit("elimination"), 10, 11) + ch._native_2q(last, 10, 11)
+        assert all(line.split("(")[0].split()[0] in ("RX", "RZ", "CZ") for line in body)
+        ro = run_program(ch._program(body, [10, 11]), ISA, 20, {}, noiseless=True).readout["ro"]
+        assert ro.tolist() == [target] * 20

@@ -70,18 +70,20 @@ def fit_decay(x: Sequence[float], y: Sequence[float], offset: float | None = Non
     """(A, p, B) of y = A p^x + B, least squares (a grid over p, then A and B linear); with
     ``offset``, B is fixed to it."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    best = None
-    for p in np.concatenate([np.linspace(0.0, 0.99, 991), 1 - np.geomspace(1e-2, 1e-6, 2000)]):
+
+    def fit(p: float) -> tuple[float, float, float, float]:
+        design = np.stack([p**x, np.ones_like(x)], axis=1)
         if offset is None:
-            design = np.stack([p**x, np.ones_like(x)], axis=1)
-            coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+            coef = np.linalg.lstsq(design, y, rcond=None)[0]
         else:
-            design = (p**x)[:, None]
-            coef = np.append(np.linalg.lstsq(design, y - offset, rcond=None)[0], offset)
-            design = np.stack([p**x, np.ones_like(x)], axis=1)
-        err = float(np.sum((design @ coef - y) ** 2))
-        if best is None or err < best[0]:
-            best = (err, float(coef[0]), float(p), float(coef[1]))
+            coef = np.array([np.linalg.lstsq(design[:, :1], y - offset, rcond=None)[0][0], offset])
+        return float(np.sum((design @ coef - y) ** 2)), float(coef[0]), p, float(coef[1])
+
+    coarse = np.concatenate([np.linspace(0.0, 0.99, 991), 1 - np.geomspace(1e-2, 1e-6, 2000)])
+    best = min((fit(float(p)) for p in coarse), key=lambda r: r[0])
+    step = max(1e-3, 1 - best[2]) * 0.01  # then a fine grid around the best
+    fine = np.clip(best[2] + step * np.linspace(-100, 100, 401), 0.0, 1 - 1e-9)
+    best = min((fit(float(p)) for p in fine), key=lambda r: r[0])
     return best[1], best[2], best[3]
 
 
@@ -195,11 +197,11 @@ def _native_2q(circuit, a: int, b: int) -> list[str]:
 def interleaved_rb(run: Runner, a: int, b: int, lengths: Sequence[int], sequences: int, shots: int,
                    seed: int = 0) -> tuple[float, float, float]:
     """2-qubit Clifford RB on edge a-b, plain and with CZ after every Clifford:
-    (reference decay, interleaved decay, CZ fidelity = 1 - 3/4 (1 - p_int / p_ref))."""
+    (reference decay, interleaved decay, CZ fidelity = 1 - 3/4 (1 - p_int / p_ref)). Each
+    sequence ends in a random basis state, so the survival decays to exactly 1/4."""
     import stim
 
     rng = np.random.default_rng(seed)
-    stim_seed = int(rng.integers(2**31))
     cz = stim.Tableau.from_named_gate("CZ")
     decays = []
     for interleave in (False, True):
@@ -211,16 +213,20 @@ def interleaved_rb(run: Runner, a: int, b: int, lengths: Sequence[int], sequence
                 body: list[str] = []
                 for _ in range(m):
                     t = stim.Tableau.random(2)
-                    stim_seed += 1
                     body += _native_2q(t.to_circuit("elimination"), a, b)
                     net = net.then(t)
                     if interleave:
                         body.append(f"CZ {a} {b}")
                         net = net.then(cz)
-                body += _native_2q(net.inverse().to_circuit("elimination"), a, b)
+                target = [int(x) for x in rng.integers(2, size=2)]
+                last = net.inverse().to_circuit("elimination")
+                for i, bit in enumerate(target):
+                    if bit:
+                        last.append("X", [i])
+                body += _native_2q(last, a, b)
                 ro = run(_program(body, [a, b]), shots)
-                hits += float(((ro[:, 0] == 0) & (ro[:, 1] == 0)).mean())
+                hits += float(((ro[:, 0] == target[0]) & (ro[:, 1] == target[1])).mean())
             survival.append(hits / sequences)
-        decays.append(fit_decay(lengths, survival)[1])
+        decays.append(fit_decay(lengths, survival, offset=0.25)[1])
     p_ref, p_int = decays
     return p_ref, p_int, 1 - 0.75 * (1 - p_int / p_ref)

@@ -32,6 +32,7 @@ class Capabilities:
     kraus: bool = False  # arbitrary Kraus maps (the QVM's ADD-KRAUS)
     exact_noise: bool = False  # density matrix: every noisy shot from one exact state
     min_qubits: int = 0  # worth choosing from this width on (set-up cost below it)
+    clifford_only: bool = False  # takes only programs its ``accepts(program, memory, noise)`` allows
 
 
 class Engine(Protocol):
@@ -48,6 +49,7 @@ _KNOWN = {
     "aer": ("openqcs.simulator.engines.aer", "AerEngine", "qiskit_aer"),
     "reference": ("openqcs.simulator.engines.reference", "ReferenceEngine", "numpy"),
     "qsim": ("openqcs.simulator.engines.qsim", "QsimEngine", "qsimcirq"),
+    "stim": ("openqcs.simulator.engines.clifford", "StimEngine", "stim"),
 }
 
 
@@ -67,13 +69,14 @@ def get_engine(name: str = "aer") -> Engine:
 
 # Engines in order of preference for the jobs they suit; "aer" takes everything (it hands
 # classical control to the reference interpreter itself).
-PREFERENCE = ("qsim", "aer")
+PREFERENCE = ("stim", "qsim", "aer")
 EXACT_NOISE_MAX_QUBITS = 8  # density matrices (4^n): noisy depth-20 at 10 qubits took 9 s in aer here
 REFERENCE_MAX_QUBITS = 12  # noiseless sampling from one state: numpy's set-up is cheapest
 
 
-def choose_engine(program: ParsedProgram, noise) -> str:
-    """The engine for a job, from its needs and the engines' declared capabilities."""
+def choose_engine(program: ParsedProgram, noise, memory: Memory | None = None) -> str:
+    """The engine for a job, from its needs and the engines' declared capabilities (``memory``
+    resolves parametric gates for engines that take Clifford gates only)."""
     n = len(program.qubits)
     if noise is None and program.sampleable and n <= REFERENCE_MAX_QUBITS:
         return "reference"
@@ -87,6 +90,8 @@ def choose_engine(program: ParsedProgram, noise) -> str:
         if needs_kraus and not caps.kraus:
             continue
         if noise is not None and n <= EXACT_NOISE_MAX_QUBITS and not caps.exact_noise:
+            continue
+        if caps.clifford_only and not get_engine(name).accepts(program, memory or {}, noise):
             continue
         return name
     return "aer"

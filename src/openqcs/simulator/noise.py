@@ -19,7 +19,9 @@ experiment that defines it. Engine-neutral: engines turn the channels into their
   for a shortened time that meets the figure exactly and no depolarizing is added: the RB
   figure is what the gate does. Idle time is always charged in full.
 - 2-qubit gates follow fCZ / fXY / fCPHASE of their edge the same way (2-qubit average fidelity,
-  relaxation of both qubits first).
+  relaxation of both qubits first). Those figures come from interleaved RB, where a gate's
+  qubits wait for each other's last pulse; so a wait of up to SYNC_SLACK before a 2-qubit gate
+  is taken as part of its figure, and only a longer wait relaxes the qubit as idle time.
 - MEASURE projects with no relaxation during the readout (fRO includes it) and flips the
   recorded bit with a probability p chosen so that QCS's own experiment - read |0>, and read
   after RX(pi) - gives 1 - (P(1|0) + P(0|RX(pi))) / 2 = fRO: the pulse's error is not counted
@@ -43,6 +45,7 @@ GATE_TIMES_2Q = {"CZ": 200e-9, "CPHASE": 200e-9, "XY": 180e-9, "ISWAP": 180e-9}
 MEASURE_TIME = 2e-6
 RESET_TIME = 2e-6
 PULSES_PER_CLIFFORD = 20 / 24
+SYNC_SLACK = 2 * PULSE_TIME  # a 2q gate's wait for its partner that its figure already holds
 NATIVE_COUNT = {"SWAP": 3, "PSWAP": 3}
 GATE_TIME_1Q = PULSE_TIME  # older name
 

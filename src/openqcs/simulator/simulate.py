@@ -71,7 +71,7 @@ def run_program(quil: str, isa: dict, shots: int, memory: dict[str, list[float]]
     mem = initial_memory(program, memory or {})
     noise = None if noiseless else noise_mod.noise_for(device, program)
     if engine == "auto":
-        engine = choose_engine(program, noise)
+        engine = choose_engine(program, noise, mem)
     result = get_engine(engine).run(program, mem, shots, noise, seed)
     final = {name: [float(x) for x in values] for name, values in result.memory.items()
              if name not in program.readout}

@@ -74,8 +74,11 @@ def plan(program: ParsedProgram, spec: "nm.NoiseSpec") -> dict[int, nm.Around]:
                 continue
             start = max(clock[q] for q in qs)
             if timed and len(qs) > 1:
+                # QCS's 2q figures come from interleaved RB, where the gate's qubits wait for each
+                # other's last pulse: a wait of up to SYNC_SLACK is part of the gate's figure.
+                slack = nm.SYNC_SLACK if isinstance(op, GateOp) else 0.0
                 for q in qs:
-                    before += spec.idle(q, start - clock[q])
+                    before += spec.idle(q, start - clock[q] - slack) if start - clock[q] > slack else ()
             else:
                 start = clock[qs[0]] if len(qs) == 1 else start
             for q in qs:
