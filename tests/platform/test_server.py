@@ -15,6 +15,14 @@ def test_health_operations_answer_pass(server):
             assert response.json() == {"status": "PASS"}
 
 
+def test_a_browser_asking_for_the_root_is_sent_to_the_console(server):
+    with server.raw_client() as client:
+        for _ in range(2):  # the first may go through Litestar, the second through the fast path
+            page = client.get("/", headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+            assert page.status_code == 303 and page.headers["location"] == "/console"
+        assert client.get("/", headers={"accept": "application/json"}).json() == {"status": "PASS"}
+
+
 def test_every_response_carries_a_request_id(server):
     with server.client() as client:
         ok = client.get("/")

@@ -25,7 +25,9 @@ from openqcs.errors import InvalidArgument
 FORMAT = "openqcs-state"
 VERSION = 1
 # Kept across reset and import: they belong to this server, not to its users.
-KEPT = frozenset({"server_secrets", "signing_keys", "alembic_version"})
+# Generation counters stay too: bumped by the reset's own deletes, they tell every replica's
+# caches that everything changed (wiping them would turn the caches off until rebuilt).
+KEPT = frozenset({"server_secrets", "signing_keys", "alembic_version", "auth_generation", "processor_generation"})
 
 _baseline: dict[str, Any] | None = None
 _baseline_lock = threading.Lock()
@@ -118,7 +120,7 @@ def _wipe(session: Session) -> None:
 
 def _fix_sequences(session: Session) -> None:
     """PostgreSQL: serial ids continue after the highest imported id."""
-    if session.bind.dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return
     for table in state_tables():
         pk = list(table.primary_key.columns)
@@ -172,4 +174,4 @@ def reset(ctx: AppContext, *, empty: bool = False) -> dict[str, int]:
 
 
 def counts(session: Session) -> dict[str, int]:
-    return {t.name: session.scalar(select(func.count()).select_from(t)) for t in state_tables()}
+    return {t.name: session.execute(select(func.count()).select_from(t)).scalar_one() for t in state_tables()}

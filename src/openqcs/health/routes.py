@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import MediaType, Response, get
+from litestar import MediaType, Request, Response, get
+from litestar.response import Redirect
 from sqlalchemy import text
 
 from openqcs.context import AppContext
@@ -11,8 +12,10 @@ from openqcs.http.observe import metrics_text
 
 
 @get("/", operation_id="GetHealth", sync_to_thread=True)
-def get_health(ctx: AppContext) -> dict[str, str]:
-    """Healthy when the database answers."""
+def get_health(ctx: AppContext, request: Request) -> dict[str, str] | Redirect:
+    """Healthy when the database answers; a browser asking for a page is sent to the console."""
+    if "text/html" in request.headers.get("accept", ""):
+        return Redirect("/console", status_code=303)
     try:
         with ctx.db.session() as session:
             session.execute(text("SELECT 1"))

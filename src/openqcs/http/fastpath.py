@@ -77,6 +77,8 @@ class FastPath:
             if generation is None:
                 return None
             if path == "/":  # the counter read is the database check GetHealth makes
+                if "text/html" in headers.get("accept", ""):
+                    return None  # a browser: GetHealth sends it to the console
                 return 200, {}, HEALTH_BODY, "GetHealth"
             if path == LIST:
                 body = views.get(generation, processors.plain_list_key(viewer))
