@@ -47,7 +47,6 @@ RESET_TIME = 2e-6
 PULSES_PER_CLIFFORD = 20 / 24
 SYNC_SLACK = 2 * PULSE_TIME  # a 2q gate's wait for its partner that its figure already holds
 NATIVE_COUNT = {"SWAP": 3, "PSWAP": 3}
-GATE_TIME_1Q = PULSE_TIME  # older name
 
 
 def depolarizing_param(fidelity: float, n_qubits: int) -> float:
