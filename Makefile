@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test test-fuzz bench install clean
+.PHONY: run test test-fuzz bench install clean lint
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,13 @@ run: $(STAMP)
 	$(BIN)/openqcs seed --demo
 	exec $(BIN)/openqcs serve
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static checks (configured in pyproject.toml); `make test` runs them first.
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The spec fuzzing budget: ~100 cases per operation, over 5,000 in all.
 test-fuzz: $(TEST_STAMP)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -48,7 +48,7 @@ DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="SQLAlch
 DataDir = Annotated[str | None, typer.Option("--data-dir", help="SQLite file and keys [OPENQCS_DATA_DIR]")]
 
 
-def settings_from(**flags) -> Settings:
+def settings_from(**flags: Any) -> Settings:
     """Settings from the environment, with the given CLI flags on top."""
     try:
         return load_settings(**flags)

@@ -7,6 +7,7 @@ Every field can be set by a CLI flag or an ``OPENQCS_<FIELD>`` environment varia
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -121,29 +122,32 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 ENV_PREFIX = "OPENQCS_"
 
 
-def _coerce(field_type: Any, raw: str) -> Any:
+# msgspec reads "true"/"false"/"1"/"0"; these words are common in environment files too
+_BOOL_WORDS = {"yes": "true", "on": "true", "no": "false", "off": "false"}
+
+
+def _from_env(field_type: Any, raw: str) -> Any:
+    if field_type not in (bool, int, float):
+        return msgspec.convert(raw, field_type, strict=False)
+    text = raw.strip()
     if field_type is bool:
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    if field_type is int:
-        return int(raw)
-    if field_type is float:
-        return float(raw)
-    return raw
+        text = _BOOL_WORDS.get(text.lower(), text)
+    return msgspec.convert(text, field_type, strict=False)
 
 
-def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Build settings from ``environ`` (default: the process environment) and overrides.
 
     Overrides that are ``None`` are ignored, so CLI flags can be passed through as they are.
     """
-    environ = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for field in msgspec.structs.fields(Settings):
-        raw = environ.get(ENV_PREFIX + field.name.upper())
+        raw = env.get(ENV_PREFIX + field.name.upper())
         if raw is not None and raw != "":
             try:
-                values[field.name] = _coerce(field.type, raw)
-            except ValueError as exc:
+                values[field.name] = _from_env(field.type, raw)
+            except msgspec.ValidationError as exc:
                 raise ValueError(f"{ENV_PREFIX}{field.name.upper()}: {exc}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)

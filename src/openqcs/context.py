@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from openqcs.config import Settings
 from openqcs.db.clock import Clock, make_clock
 from openqcs.db.engine import Database
+
+if TYPE_CHECKING:  # both import this module
+    from openqcs.http.tokens import Signer
+    from openqcs.identity.tokens import TokenService
 
 
 @dataclass
@@ -22,7 +27,7 @@ class AppContext:
         return cls(settings, database, make_clock(settings.clock_file))
 
     @cached_property
-    def signer(self):
+    def signer(self) -> Signer:
         from openqcs.core.service import server_secret
         from openqcs.http.tokens import Signer
 
@@ -30,7 +35,7 @@ class AppContext:
             return Signer(server_secret(session, "page-tokens"))
 
     @cached_property
-    def tokens(self):
+    def tokens(self) -> TokenService:
         from openqcs.identity.tokens import TokenService
 
         return TokenService(self.db, self.settings, self.clock)

@@ -15,6 +15,8 @@ import signal
 import socket
 import tempfile
 import threading
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event as EventLike
 
 import msgspec
 
@@ -33,7 +35,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def run_services(settings: Settings, ready=None) -> None:
+def run_services(settings: Settings, ready: EventLike | None = None) -> None:
     """Start every domain's background services and keep them until SIGTERM/SIGINT."""
     from openqcs.context import AppContext
 
@@ -75,7 +77,7 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def _watch_services(services, ready) -> None:
+def _watch_services(services: BaseProcess, ready: EventLike) -> None:
     if ready.wait(120) and services.is_alive():
         return
     log.error("the background services did not start; stopping (see the log above)")

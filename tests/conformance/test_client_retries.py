@@ -11,7 +11,7 @@ import time
 import pytest
 
 from openqcs.processors.seed import seed_demo
-from tests.conformance.conftest import dedicated_server, metric_total
+from tests.conformance.servers import dedicated_server, metric_total
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.factories import make_user
 

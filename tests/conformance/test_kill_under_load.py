@@ -30,7 +30,7 @@ from openqcs.execution.proto import services_controller_pb2 as sc
 from openqcs.execution.proto import services_translation_pb2 as st
 from openqcs.identity.accounts import Account
 from openqcs.reservations.models import Reservation
-from tests.conformance.conftest import dedicated_server
+from tests.conformance.servers import dedicated_server
 from tests.execution.conftest import BELL, Stubs, add_processor
 from tests.reservations.conftest import fund, iso, make_processor, slot
 from tests.support.factories import make_user

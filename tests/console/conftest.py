@@ -4,22 +4,18 @@ demo data (Aspen-M-3, demo@openqcs.local with credit)."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from openqcs.domains import submodules
-from openqcs.identity import service as identity
 from tests.support.databases import database
 from tests.support.server import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DEMO_EMAIL, DEMO_PASSWORD = "demo@openqcs.local", "openqcs-demo"
-PASSWORD = "console-test-password"
 
 
 @pytest.fixture(scope="session")
@@ -61,20 +57,3 @@ def shots(tmp_path_factory) -> Path:
     path = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def password_user(server, email: str, *, admin: bool = False) -> str:
-    """A user who signs in with ``PASSWORD``, made by the identity service."""
-    ctx = server.ctx
-    with ctx.db.session(write=True) as session:
-        identity.create_user(session, ctx.clock, email, password=PASSWORD, admin=admin)
-    return email
-
-
-def sign_in(page: Page, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/console/")
-    page.get_by_role("link", name=re.compile("^Sign in")).click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/console/?$"))

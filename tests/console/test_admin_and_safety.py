@@ -16,7 +16,7 @@ from openqcs.identity.accounts import Account
 from openqcs.identity.principal import principal_for_user
 from openqcs.reservations import flows
 from openqcs.reservations import service as reservations
-from tests.console.conftest import DEMO_EMAIL, PASSWORD, password_user, sign_in
+from tests.console.pages import DEMO_EMAIL, PASSWORD, password_user, sign_in
 
 ISA_DIR = Path(openqcs.processors.__file__).parent / "data"
 

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.console.conftest import DEMO_EMAIL, sign_in
+from tests.console.pages import DEMO_EMAIL, sign_in
 
 
 def test_sign_in_shows_the_overview_and_sign_out_ends_the_session(page, shots):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from tests.console.conftest import PASSWORD, password_user, sign_in
+from tests.console.pages import PASSWORD, password_user, sign_in
 
 PAGES = ["/console/", "/console/processors", "/console/processors/Aspen-M-3",
          "/console/processors/Aspen-M-3?metric=fRB", "/console/reservations",

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from openqcs.db.migrate import upgrade
-from tests.console.conftest import PASSWORD, password_user
+from tests.console.pages import PASSWORD, password_user
 from tests.support.server import LiveServer
 
 

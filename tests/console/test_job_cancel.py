@@ -13,7 +13,7 @@ from openqcs.db.migrate import upgrade
 from openqcs.domains import submodules
 from openqcs.execution.models import QUEUED, ExecutionJob
 from openqcs.identity import service as identity
-from tests.console.conftest import PASSWORD, password_user, sign_in
+from tests.console.pages import PASSWORD, password_user, sign_in
 from tests.support.server import LiveServer
 
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from openqcs.identity import service as identity
-from tests.console.conftest import DEMO_EMAIL, PASSWORD, password_user, sign_in
+from tests.console.pages import DEMO_EMAIL, PASSWORD, password_user, sign_in
 from tests.support.clients import run_client, write_qcs_config
 
 pytestmark = pytest.mark.clients

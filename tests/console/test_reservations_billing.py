@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from openqcs.identity import service as identity
 from openqcs.identity.models import Group, Membership
-from tests.console.conftest import PASSWORD, password_user, sign_in
+from tests.console.pages import PASSWORD, password_user, sign_in
 
 
 def _credit(page) -> float:

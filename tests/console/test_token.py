@@ -7,7 +7,7 @@ import tomllib
 import pytest
 from playwright.sync_api import expect
 
-from tests.console.conftest import DEMO_EMAIL, sign_in
+from tests.console.pages import DEMO_EMAIL, sign_in
 from tests.support.clients import run_client
 
 API_SCRIPT = """

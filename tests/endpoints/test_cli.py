@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from openqcs.endpoints.cli import endpoint_app
-from tests.endpoints.conftest import make_processor
+from tests.support.factories import make_processor
 
 
 def admin(server, *args: str):
@@ -18,7 +18,7 @@ def admin(server, *args: str):
 
 
 def test_operator_endpoints_are_shared_and_mock_is_filterable(server, user):
-    processor = make_processor(server.ctx, default=False)
+    processor = make_processor(server.ctx, prefix="Ep")
     made = admin(server, "create", "--processor", processor, "--mock", "--datacenter", "rigetti-gb-1")
     assert made.exit_code == 0, made.output
     endpoint_id = json.loads(made.stdout)["id"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.endpoints.conftest import default_endpoint_id, make_processor
-from tests.support.factories import make_user
+from tests.support.factories import default_endpoint_id, make_processor, make_user
+from tests.support.lists import every_item
 
 
 def create(client, *processor_ids: str, **extra):
@@ -12,18 +12,9 @@ def create(client, *processor_ids: str, **extra):
 
 def listed_ids(client, **params) -> list[str]:
     """Every endpoint id over all pages, failing on a repeated id."""
-    ids, token = [], None
-    while True:
-        query = {**params, **({"pageToken": token} if token else {})}
-        response = client.get("/v1/endpoints", params=query)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        ids += [e["id"] for e in body["endpoints"]]
-        token = body.get("nextPageToken")
-        if token is None:
-            assert len(ids) == len(set(ids))
-            return ids
-        assert token != ""
+    ids = [e["id"] for e in every_item(client, "/v1/endpoints", "endpoints", **params)]
+    assert len(ids) == len(set(ids))
+    return ids
 
 
 def test_created_endpoint_points_at_the_controller_and_only_its_owner_sees_it(server, user, other_user,
@@ -84,7 +75,7 @@ def test_delete_is_permanent(server, user, processor):
 
 
 def test_create_rejects_bad_parameters(server, user):
-    secret = make_processor(server.ctx, public=False)
+    secret = make_processor(server.ctx, prefix="Ep", default_endpoint=True, public=False)
     with server.client(user.token) as client:
         for body, status in [
             ({"quantumProcessorIds": []}, 422),
@@ -102,7 +93,8 @@ def test_create_rejects_bad_parameters(server, user):
 
 def test_restricted_processor_endpoints_follow_its_access_list(server):
     insider, outsider = make_user(server.ctx, groups=("ep-lab",)), make_user(server.ctx)
-    secret = make_processor(server.ctx, public=False, grants=(("group", "ep-lab"),))
+    secret = make_processor(server.ctx, prefix="Ep", default_endpoint=True, public=False,
+                            grants=(("group", "ep-lab"),))
     default_id = default_endpoint_id(server.ctx, secret)
     with server.client(insider.token) as inside, server.client(outsider.token) as outside:
         assert inside.get(f"/v1/quantumProcessors/{secret}/endpoints:getDefault").json()["id"] == default_id
@@ -114,7 +106,7 @@ def test_restricted_processor_endpoints_follow_its_access_list(server):
 
 
 def test_list_filters_and_pages(server, user, other_user, clock):
-    first, second = make_processor(server.ctx), make_processor(server.ctx)
+    first, second = (make_processor(server.ctx, prefix="Ep", default_endpoint=True) for _ in range(2))
     with server.client(user.token) as client:
         mine = [create(client, first).json()["id"], create(client, first, second).json()["id"],
                 create(client, second, datacenters=["rigetti-gb-1"]).json()["id"]]
@@ -175,7 +167,7 @@ def test_default_endpoint_is_shared_but_only_admins_manage_it(server, user, admi
 
 
 def test_processor_without_default_endpoint(server, user):
-    bare = make_processor(server.ctx, default=False)
+    bare = make_processor(server.ctx, prefix="Ep")
     with server.client(user.token) as client:
         response = client.get(f"/v1/quantumProcessors/{bare}/endpoints:getDefault")
         assert response.status_code == 404 and "no default endpoint" in response.json()["message"]

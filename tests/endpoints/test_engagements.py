@@ -9,8 +9,7 @@ from sqlalchemy import select
 from zmq.utils import z85
 
 from openqcs.endpoints.models import Engagement
-from tests.endpoints.conftest import default_endpoint_id, make_processor
-from tests.support.factories import make_user
+from tests.support.factories import default_endpoint_id, make_processor, make_user
 
 
 def engage(client, headers=None, **body):
@@ -45,7 +44,7 @@ def test_engagement_on_a_processor_carries_real_curve_keys(server, user, process
 
 
 def test_engagement_names_an_endpoint_or_a_processor(server, user, other_user, processor):
-    bare = make_processor(server.ctx, default=False)
+    bare = make_processor(server.ctx, prefix="Ep")
     with server.client(user.token) as client, server.client(other_user.token) as other:
         assert engage(client).status_code == 422
         assert engage(client, endpointId="ep-missing").status_code == 404
@@ -105,5 +104,5 @@ def test_another_accounts_reservation_refuses_engagement_until_it_ends(server, u
         assert 500 <= wait <= 601, wait
         assert engage(holder, quantumProcessorId=processor).status_code == 200
         # Another processor is not affected.
-        assert engage(client, quantumProcessorId=make_processor(server.ctx)).status_code == 200
+        assert engage(client, quantumProcessorId=make_processor(server.ctx, prefix="Ep", default_endpoint=True)).status_code == 200
     assert datetime.now(UTC) < end

@@ -7,9 +7,8 @@ from datetime import timedelta
 import zmq
 
 from openqcs.reservations.models import Reservation
-from tests.endpoints.conftest import default_endpoint_id, make_processor
 from tests.support.clients import run_client, write_qcs_config
-from tests.support.factories import make_user
+from tests.support.factories import default_endpoint_id, make_processor, make_user
 
 SCRIPT = """
 import json
@@ -71,7 +70,7 @@ print(json.dumps(out))
 
 def test_qcs_api_client_calls_every_endpoint_operation(server, other_user, tmp_path):
     user = make_user(server.ctx, groups=("api-client-team",))
-    processor, reserved = make_processor(server.ctx), make_processor(server.ctx)
+    processor, reserved = (make_processor(server.ctx, prefix="Ep", default_endpoint=True) for _ in range(2))
     now = server.ctx.clock.now()
     with server.ctx.db.session(write=True) as session:
         session.add(Reservation(processor_id=reserved, account_type="user", account_id=other_user.idp_id,

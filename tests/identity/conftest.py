@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import email
-import re
 import threading
 import time
-from contextlib import contextmanager
 from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from openqcs.db.migrate import upgrade
+from tests.identity.util import patient_server
 from tests.support.databases import database
 from tests.support.server import LiveServer, free_port
 
@@ -46,12 +44,6 @@ class SmtpSink:
             return [m for m in self.messages if m["To"] == recipient]
 
 
-def token_in(message, label: str) -> str:
-    match = re.search(rf"{label}: (\S+)", message.get_content())
-    assert match, f"no '{label}' in mail: {message.get_content()}"
-    return match.group(1)
-
-
 @pytest.fixture(scope="session")
 def smtp() -> SmtpSink:
     sink = SmtpSink()
@@ -67,15 +59,3 @@ def idserver(db_kind: str, smtp: SmtpSink, tmp_path_factory) -> LiveServer:
              "OPENQCS_HTTPS_PORT": str(free_port()), "OPENQCS_API_ONLY": "true"}
     with database(db_kind, directory) as url, patient_server(url, directory, **extra) as srv:
         yield srv
-
-
-@contextmanager
-def patient_server(database_url: str, data_dir: str, **extra_env: str):
-    """``live_server`` with a longer start-up allowance: 8 engineers share 2 cores."""
-    upgrade(database_url)
-    server = LiveServer(database_url, data_dir, **extra_env)
-    server.start(timeout=120)
-    try:
-        yield server
-    finally:
-        server.close()

@@ -13,13 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from openqcs.identity import cli as identity_cli
-from tests.identity.util import claims_of, password_login
-from tests.support.server import OPENQCS
-
-
-def cli(server, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """The real `openqcs` command in a subprocess, with the server's settings."""
-    return subprocess.run([OPENQCS, *args], env={**server.env, **env}, capture_output=True, text=True, timeout=60)
+from tests.identity.util import claims_of, cli, password_login
 
 
 @cache

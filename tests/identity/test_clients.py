@@ -13,9 +13,7 @@ import pytest
 
 from openqcs.identity import service
 from openqcs.identity.mail import deliver_sync
-from tests.identity.conftest import token_in
-from tests.identity.test_cli import cli
-from tests.identity.util import ca_file, claims_of, https_client, make_password_user, password_login
+from tests.identity.util import ca_file, claims_of, cli, https_client, make_password_user, password_login, token_in
 from tests.support.clients import run_client
 
 pytestmark = pytest.mark.clients

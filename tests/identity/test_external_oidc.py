@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 
 from openqcs.identity.models import User
-from tests.identity.conftest import patient_server
+from tests.identity.util import patient_server
 from tests.support.databases import database
 
 ISSUER = "https://idp.example.test/oauth2/corp"

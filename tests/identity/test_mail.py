@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from openqcs.identity import service
 from openqcs.identity.mail import deliver_sync
 from openqcs.identity.models import OneTimeToken
-from tests.identity.conftest import token_in
-from tests.identity.util import make_password_user, password_login
+from tests.identity.util import make_password_user, password_login, token_in
 
 
 def _email() -> str:

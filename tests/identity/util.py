@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import ssl
+import subprocess
 import time
+from contextlib import contextmanager
 
 import httpx
 import jwt
 from sqlalchemy import select
 
+from openqcs.db.migrate import upgrade
 from openqcs.identity import issuer, service
 from openqcs.identity.models import Group, Membership, User
-from tests.support.server import LiveServer
+from tests.support.server import OPENQCS, LiveServer
 
 TOKEN_PATH = "/oauth2/default/v1/token"
 
@@ -70,3 +74,26 @@ def tokens_for(server: LiveServer, email: str) -> dict:
 
 def claims_of(token: str) -> dict:
     return jwt.decode(token, options={"verify_signature": False})
+
+
+def token_in(message, label: str) -> str:
+    match = re.search(rf"{label}: (\S+)", message.get_content())
+    assert match, f"no '{label}' in mail: {message.get_content()}"
+    return match.group(1)
+
+
+@contextmanager
+def patient_server(database_url: str, data_dir: str, **extra_env: str):
+    """``live_server`` with a longer start-up allowance: 8 engineers share 2 cores."""
+    upgrade(database_url)
+    server = LiveServer(database_url, data_dir, **extra_env)
+    server.start(timeout=120)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def cli(server, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """The real `openqcs` command in a subprocess, with the server's settings."""
+    return subprocess.run([OPENQCS, *args], env={**server.env, **env}, capture_output=True, text=True, timeout=60)

@@ -29,6 +29,15 @@ def test_bad_environment_value_names_the_variable():
         load_settings({"OPENQCS_HTTP_PORT": "eighty"})
 
 
+def test_environment_values_are_read_as_their_field_types():
+    settings = load_settings({"OPENQCS_API_ONLY": " Yes", "OPENQCS_HTTP_PORT": " 8123 ", "OPENQCS_HOST": "10.0.0.1"})
+    assert (settings.api_only, settings.http_port, settings.host) == (True, 8123, "10.0.0.1")
+    assert load_settings({"OPENQCS_API_ONLY": "0"}).api_only is False
+    assert load_settings({"OPENQCS_API_ONLY": "off"}).api_only is False
+    with pytest.raises(ValueError, match="OPENQCS_API_ONLY"):  # no longer read as False
+        load_settings({"OPENQCS_API_ONLY": "maybe"})
+
+
 def test_sqlite_file_lives_in_the_data_dir(tmp_path):
     assert load_settings({"OPENQCS_DATA_DIR": str(tmp_path)}).db_url == f"sqlite:///{tmp_path}/openqcs.db"
 

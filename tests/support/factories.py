@@ -6,8 +6,10 @@ import secrets
 from dataclasses import dataclass
 
 from openqcs.context import AppContext
+from openqcs.endpoints.service import ensure_default_endpoint
 from openqcs.identity.models import Group, Membership, User
 from openqcs.identity.principal import new_idp_id
+from openqcs.processors.models import Processor, ProcessorAccess
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,25 @@ def make_user(ctx: AppContext, *, email: str | None = None, groups: tuple[str, .
         user_id, idp_id = user.id, user.idp_id
     token, _ = ctx.tokens.issue_access_token(subject=email, uid=idp_id, groups=list(groups))
     return TestUser(user_id, idp_id, email, token)
+
+
+def make_processor(ctx: AppContext, *, prefix: str = "Test", public: bool = True, noiseless: bool = True,
+                   grants: tuple[tuple[str, str], ...] = (), default_endpoint: bool = False) -> str:
+    """A processor without an ISA (enough where nothing runs on it), with access grants
+    ((account type, account id) pairs) and optionally its default endpoint; returns its id."""
+    processor_id = f"{prefix}-{secrets.token_hex(4)}"
+    with ctx.db.session(write=True) as session:
+        session.add(Processor(id=processor_id, family="Ankaa", public=public, noiseless=noiseless,
+                              created_time=ctx.clock.now()))
+        session.flush()
+        for account_type, account_id in grants:
+            session.add(ProcessorAccess(processor_id=processor_id, account_type=account_type, account_id=account_id))
+        if default_endpoint:
+            ensure_default_endpoint(session, processor_id, now=ctx.clock.now())
+    return processor_id
+
+
+def default_endpoint_id(ctx: AppContext, processor_id: str) -> str:
+    """The processor's default endpoint, made if it has none."""
+    with ctx.db.session(write=True) as session:
+        return ensure_default_endpoint(session, processor_id, now=ctx.clock.now())

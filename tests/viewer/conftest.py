@@ -22,18 +22,3 @@ def announce(server):
             return create_announcement(session, content_html=content, now=now, expires_time=expires).id, content
 
     return make
-
-
-def listed(client, **params) -> list[dict]:
-    """Every announcement the caller sees, following nextPageToken."""
-    items, token = [], None
-    while True:
-        query = {**params, **({"pageToken": token} if token else {})}
-        response = client.get("/v1/viewer/announcements", params=query)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        items += body["announcements"]
-        token = body.get("nextPageToken")
-        if token is None:
-            return items
-        assert token != ""

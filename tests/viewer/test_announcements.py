@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import subprocess
 
+from tests.support.lists import every_item
 from tests.support.server import OPENQCS
-from tests.viewer.conftest import listed
+
+
+def listed(client, **params) -> list[dict]:
+    """Every announcement the caller sees, following nextPageToken."""
+    return every_item(client, "/v1/viewer/announcements", "announcements", **params)
 
 
 def test_announcements_are_listed_newest_first_to_every_user(server, user, other_user, announce):

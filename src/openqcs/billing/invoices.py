@@ -10,6 +10,7 @@ negative when the account holds credit.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -94,7 +95,8 @@ def _line(entry: LedgerEntry) -> Line:
                 metadata=metadata, created_time=entry.created_time)
 
 
-def _entries(session: Session, account: Account, start: datetime | None = None, end: datetime | None = None):
+def _entries(session: Session, account: Account, start: datetime | None = None,
+             end: datetime | None = None) -> Sequence[LedgerEntry]:
     stmt = select(LedgerEntry).where(LedgerEntry.account_type == account.type, LedgerEntry.account_id == account.id)
     if start is not None:
         stmt = stmt.where(LedgerEntry.created_time >= start)
@@ -104,9 +106,9 @@ def _entries(session: Session, account: Account, start: datetime | None = None, 
 
 
 def _credit_before(session: Session, account: Account, start: datetime) -> int:
-    return int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+    return int(session.execute(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
         LedgerEntry.account_type == account.type, LedgerEntry.account_id == account.id,
-        LedgerEntry.created_time < start)))
+        LedgerEntry.created_time < start)).scalar_one())
 
 
 def finalized_invoices(session: Session, account: Account, now: datetime) -> list[Invoice]:

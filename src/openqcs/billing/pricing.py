@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from openqcs.errors import InvalidArgument
 
@@ -102,7 +103,7 @@ def amount_cents(rule: PriceRule, quantity: int) -> int:
     return _round(exact_amount(rule, quantity))
 
 
-def tiers_from_json(items: Sequence[dict]) -> tuple[Tier, ...]:
+def tiers_from_json(items: Sequence[dict[str, Any]]) -> tuple[Tier, ...]:
     """Tiers in the spec's wire shape (``upTo``, ``unitAmount``/``unitAmountDecimal``, ``flatAmount``…)."""
     tiers = []
     for i, item in enumerate(items):
@@ -118,6 +119,6 @@ def tiers_from_json(items: Sequence[dict]) -> tuple[Tier, ...]:
     return tuple(tiers)
 
 
-def tiers_to_json(tiers: Sequence[Tier]) -> list[dict]:
+def tiers_to_json(tiers: Sequence[Tier]) -> list[dict[str, Any]]:
     return [{"upTo": t.up_to, "unitAmountDecimal": str(t.unit_amount), "flatAmountDecimal": str(t.flat_amount)}
             for t in tiers]

@@ -7,6 +7,7 @@ exist are left as they are.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from openqcs.billing import service
 from openqcs.billing.models import EventPrice, LedgerEntry, ProcessorPrice
@@ -21,7 +22,7 @@ DEMO_CREDIT_CENTS = 100_000  # $1,000.00
 SEED_REFERENCE = "seed:demo-credit"
 
 
-def _demo_accounts(session) -> list[Account]:
+def _demo_accounts(session: Session) -> list[Account]:
     accounts = []
     idp_id = session.scalar(select(User.idp_id).where(User.email == DEMO_EMAIL))
     if idp_id:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,7 +58,7 @@ DEFAULT_EVENT_PRICES = {
 # ---- ledger ---------------------------------------------------------------------------------
 
 
-def _where(model, account: Account):
+def _where(model: type[LedgerEntry] | type[BillingAccount], account: Account) -> tuple[ColumnElement[bool], ...]:
     return (model.account_type == account.type, model.account_id == account.id)
 
 
@@ -85,8 +85,8 @@ def balance_cents(session: Session, account: Account) -> int:
 
 def ledger_sum_cents(session: Session, account: Account) -> int:
     """The balance recomputed from the ledger itself (for checks; equals ``balance_cents``)."""
-    return int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-                              .where(*_where(LedgerEntry, account))))
+    return int(session.execute(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+                               .where(*_where(LedgerEntry, account))).scalar_one())
 
 
 def _post(session: Session, row: BillingAccount, account: Account, amount: int, *, kind: str, at: datetime,
@@ -159,10 +159,10 @@ def record_usage(session: Session, account: Account, product: str, quantity: int
         raise InvalidArgument(f"quantity must be a whole number >= 0, not {quantity!r}")
     price = event_price(session, product, processor_id)
     row = lock_account(session, account, at)
-    used = int(session.scalar(
+    used = int(session.execute(
         select(func.coalesce(func.sum(LedgerEntry.quantity), 0)).where(
             *_where(LedgerEntry, account), LedgerEntry.kind == "usage", LedgerEntry.product == product,
-            LedgerEntry.created_time >= _month_start(at), LedgerEntry.created_time <= at)))
+            LedgerEntry.created_time >= _month_start(at), LedgerEntry.created_time <= at)).scalar_one())
     cost = pricing.amount_cents(price.rule, used + quantity) - pricing.amount_cents(price.rule, used)
     if cost == 0:
         return None

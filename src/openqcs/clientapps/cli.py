@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from openqcs.cli import DatabaseUrl, DataDir
 from openqcs.cli import admin_context as _context
+
+if TYPE_CHECKING:
+    from openqcs.clientapps.models import ClientApplication
 
 clientapp_app = typer.Typer(help="Client applications and their supported versions.", no_args_is_help=True)
 groups = {"clientapp": clientapp_app}
@@ -22,7 +25,7 @@ def parse_link(text: str) -> dict[str, str]:
     return {"url": text}
 
 
-def _as_dict(app) -> dict:
+def _as_dict(app: ClientApplication) -> dict[str, Any]:
     return {"name": app.name, "latestVersion": app.latest_version, "minimumVersion": app.minimum_version,
             "detailsUri": app.details_uri, "supported": app.supported, "links": app.links}
 

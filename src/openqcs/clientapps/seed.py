@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openqcs.clientapps.models import ClientApplication
 from openqcs.clientapps.service import set_client_application
+from openqcs.context import AppContext
 
 KNOWN_CLIENTS = [
     # name, latest, minimum, details
@@ -13,7 +14,7 @@ KNOWN_CLIENTS = [
 ]
 
 
-def seed_demo(ctx) -> None:
+def seed_demo(ctx: AppContext) -> None:
     """Adds the known clients that are missing; leaves ones an administrator changed alone."""
     with ctx.db.session(write=True) as session:
         for name, latest, minimum, details in KNOWN_CLIENTS:

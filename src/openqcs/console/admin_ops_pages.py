@@ -3,6 +3,9 @@ announcements and maintenance windows. Admins only; the same services the CLI ca
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import anyio
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -33,11 +36,12 @@ def operations_page(request: Request, ctx: AppContext, admin: Principal) -> Resp
                   windows=windows, announcements=announcements, now=now)
 
 
-def _flag(form, name: str) -> bool | None:
+def _flag(form: Mapping[str, str], name: str) -> bool | None:
     return {"yes": True, "no": False}.get(form.get(name, ""))
 
 
-def _store(ctx: AppContext, doc, processor_id: str | None, public: bool | None, noiseless: bool | None) -> str:
+def _store(ctx: AppContext, doc: dict[str, Any], processor_id: str | None, public: bool | None,
+           noiseless: bool | None) -> str:
     with ctx.db.session(write=True) as session:
         version = processors.import_isa(session, doc, now=ctx.clock.now(), processor_id=processor_id or None,
                                         public=public, noiseless=noiseless)

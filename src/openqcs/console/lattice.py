@@ -80,8 +80,8 @@ def lattice(isa: dict[str, Any], metric: str = "fRO") -> Lattice:
     device = device_from_isa(isa)
     arch = isa.get("architecture") or {}
     ids = sorted(int(n["node_id"]) for n in arch.get("nodes") or [] if "node_id" in n)
-    pairs = sorted({tuple(sorted(int(q) for q in e.get("node_ids") or [])) for e in arch.get("edges") or []})
-    pairs = [p for p in pairs if len(p) == 2 and p[0] in ids and p[1] in ids]
+    found = sorted({tuple(sorted(int(q) for q in e.get("node_ids") or [])) for e in arch.get("edges") or []})
+    pairs = [(p[0], p[1]) for p in found if len(p) == 2 and p[0] in ids and p[1] in ids]
     where = _positions(ids, pairs)
     xs, ys = [p[0] for p in where.values()] or [0.0], [p[1] for p in where.values()] or [0.0]
     dx, dy = MARGIN - min(xs), MARGIN - min(ys)

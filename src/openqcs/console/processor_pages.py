@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Request, Response, get
+from sqlalchemy.orm import Session
 
 from openqcs.console import calendar
 from openqcs.console.lattice import METRICS, lattice
@@ -13,7 +14,7 @@ from openqcs.identity.principal import Principal
 from openqcs.processors import service
 
 
-def _isa(session, processor_id: str, me: Principal) -> bytes:
+def _isa(session: Session, processor_id: str, me: Principal) -> bytes:
     ref = service.served_isa(session, processor_id, me)
     return service.isa_documents(session, [ref.version_id])[ref.version_id]
 

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import secrets
-import time
+import threading
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from cachetools import TTLCache, cached
 
 from openqcs.context import AppContext
 from openqcs.errors import InvalidArgument, Unavailable
@@ -16,19 +18,19 @@ from openqcs.identity import authorize, issuer
 CLIENT_ID = "openqcs-console"
 SCOPE = "openid profile email offline_access"
 EMBEDDED_AUTHORIZE = "/oauth2/default/v1/authorize"  # same origin as the page the browser is on
-_discovered: dict[str, tuple[float, dict]] = {}
 
 
-def _discovery(ctx: AppContext) -> dict:
-    url = ctx.settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
-    hit = _discovered.get(url)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
+def _discovery(ctx: AppContext) -> dict[str, Any]:
+    return _discovery_document(ctx.settings.oidc_issuer)
+
+
+@cached(TTLCache(maxsize=8, ttl=300), lock=threading.Lock())  # failures are not kept: the next sign-in retries
+def _discovery_document(oidc_issuer: str) -> dict[str, Any]:
+    url = oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
-        doc = httpx.get(url, timeout=10).raise_for_status().json()
+        doc: dict[str, Any] = httpx.get(url, timeout=10).raise_for_status().json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise Unavailable(f"the sign-in service at {ctx.settings.oidc_issuer} cannot be reached ({exc})") from None
-    _discovered[url] = (time.monotonic() + 300, doc)
+        raise Unavailable(f"the sign-in service at {oidc_issuer} cannot be reached ({exc})") from None
     return doc
 
 
@@ -41,7 +43,7 @@ def start(ctx: AppContext, redirect_uri: str) -> tuple[str, dict[str, str]]:
     return f"{endpoint}?{urlencode(query)}", {"v": verifier, "s": state, "u": redirect_uri}
 
 
-def _token_request(ctx: AppContext, form: dict[str, str]) -> dict | None:
+def _token_request(ctx: AppContext, form: dict[str, str]) -> dict[str, Any] | None:
     try:
         response = httpx.post(_discovery(ctx)["token_endpoint"], data={"client_id": CLIENT_ID, **form}, timeout=15)
     except httpx.HTTPError as exc:

@@ -13,6 +13,7 @@ from litestar import Request, Response
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
 
 from openqcs.console import session as sessions
 from openqcs.console.format import FILTERS
@@ -88,7 +89,8 @@ async def _form(request: Request, me: Principal) -> dict[str, str]:
 
 
 def _ctx(request: Request) -> AppContext:
-    return request.app.state.ctx
+    ctx: AppContext = request.app.state.ctx
+    return ctx
 
 
 DEPENDENCIES = {"me": Provide(_me), "admin": Provide(_admin), "form": Provide(_form),
@@ -133,5 +135,6 @@ def _unexpected(request: Request, exc: Exception) -> Response:
                       "The server could not show this page. The error was logged; try again later.")
 
 
-EXCEPTION_HANDLERS = {sessions.SignInRequired: _sign_in_required, sessions.CsrfRefused: _csrf_refused,
-                      OpenQCSError: _domain_error, HTTPException: _http_error, Exception: _unexpected}
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    sessions.SignInRequired: _sign_in_required, sessions.CsrfRefused: _csrf_refused, OpenQCSError: _domain_error,
+    HTTPException: _http_error, Exception: _unexpected}

@@ -51,11 +51,6 @@ class NewProcessor(msgspec.Struct, forbid_unknown_fields=True):
     noiseless: bool = False
 
 
-def _operator():
-    from openqcs.identity.principal import Principal
-
-    return Principal(user_id=0, idp_id="openqcs-admin-api", email="admin-api@openqcs.local", groups=frozenset(),
-                     is_admin=True)
 
 
 def _tokens(ctx: AppContext, email: str) -> dict[str, Any]:
@@ -71,12 +66,13 @@ def _tokens(ctx: AppContext, email: str) -> dict[str, Any]:
 def _add_members(session: Session, ctx: AppContext, group: str, description: str, emails: list[str]) -> None:
     from openqcs.identity import service
     from openqcs.identity.models import Group
+    from openqcs.identity.principal import OPERATOR
 
     if session.query(Group).filter_by(name=group).one_or_none() is None:
         service.create_group(session, ctx.clock, group, description)
         session.flush()
     for email in emails:
-        service.add_group_user(session, ctx.clock, _operator(), group_name=group, user_email=email)
+        service.add_group_user(session, ctx.clock, OPERATOR, group_name=group, user_email=email)
 
 
 def _credit(session: Session, ctx: AppContext, cents: int, user: str | None, group: str | None, note: str) -> int:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from openqcs.cli import DatabaseUrl, DataDir, admin_context, database_problem, settings_from
+from openqcs.config import Settings
 from openqcs.core import clock, faults, state
 
 state_app = typer.Typer(help="Portable JSON snapshots of the whole state.", no_args_is_help=True)
@@ -33,7 +35,7 @@ def _answers(url: str) -> bool:
 
     try:
         with urlopen(url, timeout=1) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except (URLError, OSError, ValueError):
         return False
 
@@ -113,16 +115,16 @@ def state_import(file: Annotated[Path, typer.Argument(help="A snapshot from `sta
                f"{tables['quantum_processors']} processors")
 
 
-def _clock_settings(data_dir: str | None):
+def _clock_settings(data_dir: str | None) -> Settings:
     return settings_from(data_dir=data_dir)
 
 
-def _show(settings) -> None:
+def _show(settings: Settings) -> None:
     shown = clock.describe(settings)
     typer.echo(f"{shown['now']} (offset {shown['offsetSeconds']:+.0f} s)")
 
 
-def _clock_errors(fn) -> None:
+def _clock_errors(fn: Callable[[], object]) -> None:
     from openqcs.errors import OpenQCSError
 
     try:
@@ -150,7 +152,7 @@ def clock_set(when: Annotated[str | None,
     if (when is None) == (offset is None):
         raise typer.BadParameter("give a time or --offset SECONDS")
     _clock_errors(lambda: clock.set_now(settings, clock.parse_time(when)) if when is not None
-                  else clock.set_offset(settings, offset))
+                  else clock.set_offset(settings, offset or 0.0))
     _show(settings)
 
 

@@ -11,16 +11,24 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import anyio
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
+from openqcs.context import AppContext
 from openqcs.core.models import Fault
 from openqcs.errors import InvalidArgument
 from openqcs.http.errors import send_error
+
+# Plain ASGI, as this middleware sits outside Litestar
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TTL = 1.0
 # GRPC: for the gRPC services' interceptor (path = the full method, e.g.
@@ -79,7 +87,8 @@ def list_faults(session: Session) -> list[Fault]:
 
 
 def clear_faults(session: Session) -> int:
-    return session.execute(delete(Fault)).rowcount or 0
+    result: CursorResult[Any] = session.execute(delete(Fault))  # type: ignore[assignment]  # DML returns a cursor
+    return result.rowcount or 0
 
 
 _cached: tuple[float, list[dict[str, Any]]] = (0.0, [])
@@ -90,12 +99,12 @@ def invalidate() -> None:
     _cached = (0.0, [])
 
 
-def _load(ctx) -> list[dict[str, Any]]:
+def _load(ctx: AppContext) -> list[dict[str, Any]]:
     with ctx.db.session() as session:
         return [to_wire(f) for f in list_faults(session)]
 
 
-async def current(ctx) -> list[dict[str, Any]]:
+async def current(ctx: AppContext) -> list[dict[str, Any]]:
     """The faults in force (this process's copy, at most ``TTL`` old)."""
     global _cached
     loaded_at, found = _cached
@@ -116,11 +125,11 @@ def matching(found: list[dict[str, Any]], method: str, path: str) -> dict[str, A
 class FaultMiddleware:
     """Outside Litestar (after request ids are set), so a faulted call still has its request id."""
 
-    def __init__(self, app, ctx) -> None:
+    def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
         self.app = app
         self.ctx = ctx
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(EXEMPT):
             await self.app(scope, receive, send)
             return

@@ -6,7 +6,8 @@ Administrators only (``admin_auth``).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import anyio
 import msgspec
@@ -16,6 +17,8 @@ from openqcs.context import AppContext
 from openqcs.core import admin_accounts, clock, faults, state
 from openqcs.core.admin_auth import ADMIN, decode_body
 from openqcs.errors import InvalidArgument
+
+T = TypeVar("T")
 
 PREFIX = "/admin/v1"
 
@@ -41,7 +44,7 @@ class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
     status: str
 
 
-def _write(ctx: AppContext, fn, *args, **kwargs):
+def _write(ctx: AppContext, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     with ctx.db.session(write=True) as session:
         return fn(session, *args, **kwargs)
 

@@ -19,4 +19,4 @@ def server_secret(session: Session, name: str, size: int = 32) -> bytes:
             session.add(ServerSecret(name=name, value=secrets.token_bytes(size)))
     except IntegrityError:
         pass
-    return session.scalar(select(ServerSecret.value).where(ServerSecret.name == name))
+    return session.execute(select(ServerSecret.value).where(ServerSecret.name == name)).scalar_one()

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from openqcs.cli import DatabaseUrl, DataDir
 from openqcs.cli import admin_context as _context
+from openqcs.identity.principal import OPERATOR
+
+if TYPE_CHECKING:
+    from openqcs.endpoints.service import EndpointInfo
 
 endpoint_app = typer.Typer(help="Endpoints serving processors.", no_args_is_help=True)
 groups = {"endpoint": endpoint_app}
 
 
-def _as_dict(info) -> dict:
+def _as_dict(info: EndpointInfo) -> dict[str, Any]:
     return {"id": info.id, "quantumProcessorIds": info.processor_ids, "healthy": info.healthy, "mock": info.mock,
             "datacenter": info.datacenter, "ownerId": info.owner_id, "defaultFor": info.default_for}
-
-
-def _system_admin():
-    """The operator at the console acts with an administrator's reach (sees and manages every endpoint)."""
-    from openqcs.identity.principal import Principal
-
-    return Principal(user_id=0, idp_id="", email="", groups=frozenset(), is_admin=True)
 
 
 @endpoint_app.command("list")
@@ -32,7 +29,7 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     from openqcs.endpoints.service import list_endpoints
 
     with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
-        for info in list_endpoints(session, _system_admin(), ctx.clock.now()):
+        for info in list_endpoints(session, OPERATOR, ctx.clock.now()):
             typer.echo(json.dumps(_as_dict(info)))
 
 
@@ -61,7 +58,7 @@ def delete(endpoint_id: str, database_url: DatabaseUrl = None, data_dir: DataDir
 
     with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
-            delete_endpoint(session, endpoint_id, _system_admin(), ctx.clock.now())
+            delete_endpoint(session, endpoint_id, OPERATOR, ctx.clock.now())
         typer.echo(f"deleted {endpoint_id}")
 
 

@@ -56,7 +56,7 @@ class Engagement(Base):
     account_type: Mapped[str] = mapped_column(String(10))  # "user" | "group"
     account_id: Mapped[str] = mapped_column(String(320))
     client_public: Mapped[str] = mapped_column(String(40), unique=True)
-    tags: Mapped[list] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     minimum_priority: Mapped[int] = mapped_column(Integer, default=0)
     created_time: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_time: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,8 @@ GetDefaultEndpoint and CreateEngagement (all JWTBearer)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import anyio
 from litestar import Request, delete, get, post
 
@@ -40,7 +42,7 @@ def endpoint_out(info: service.EndpointInfo, ctx: AppContext) -> EndpointOut:
                        datacenter=info.datacenter, quantumProcessorIds=info.processor_ids, address=url)
 
 
-def _rfc3339(moment) -> str:
+def _rfc3339(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

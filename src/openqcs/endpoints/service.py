@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import zmq
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from openqcs.db.clock import SystemClock
 from openqcs.endpoints.models import Endpoint, EndpointProcessor, Engagement
 from openqcs.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from openqcs.identity.accounts import Account, require_account
-from openqcs.identity.principal import Principal
+from openqcs.identity.principal import OPERATOR, Principal
 from openqcs.processors.models import Processor
 from openqcs.processors.service import get_processor, visible_processors_query
+from openqcs.reservations.models import Reservation
+from openqcs.reservations.service import active_reservation
 
 # Real endpoints take a while to come up; ours are "provisioned" after this long.
 PROVISIONING = timedelta(seconds=2)
@@ -71,7 +72,7 @@ def _with_processors(session: Session, endpoints: list[Endpoint], now: datetime)
     return [_info(e, served[e.id], now) for e in endpoints]
 
 
-def _visible_query(viewer: Principal):
+def _visible_query(viewer: Principal) -> Select[Endpoint]:
     """Live endpoints the viewer may see: their own, and openqcs's own on processors they can see."""
     stmt = select(Endpoint).where(Endpoint.deleted_time.is_(None))
     if viewer.is_admin:
@@ -138,10 +139,7 @@ def create_endpoint(session: Session, owner: Principal | None, processor_ids: li
     if datacenter is not None and datacenter not in DATACENTERS:
         raise InvalidArgument.field("body", "datacenters", f"datacenter must be one of {', '.join(DATACENTERS)}")
     for processor_id in processor_ids:
-        if owner is not None:
-            get_processor(session, processor_id, owner)
-        elif session.get(Processor, processor_id) is None:
-            raise NotFound(f"quantum processor '{processor_id}' not found")
+        get_processor(session, processor_id, owner or OPERATOR)
     endpoint = _new_endpoint(session, processor_ids, owner_id=owner.user_id if owner else None, default_for=None,
                              datacenter=datacenter or DEFAULT_DATACENTER, mock=mock, now=now,
                              healthy_after=now + PROVISIONING)
@@ -181,14 +179,12 @@ def get_default_endpoint(session: Session, processor_id: str, viewer: Principal,
     return _with_processors(session, [endpoint], now)[0]
 
 
-def ensure_default_endpoint(session: Session, processor_id: str, *, now: datetime | None = None) -> str:
+def ensure_default_endpoint(session: Session, processor_id: str, *, now: datetime) -> str:
     """The id of ``processor_id``'s default endpoint, creating it (healthy at once) if it has none."""
     found = session.scalar(select(Endpoint.id).where(Endpoint.default_for == processor_id))
     if found is not None:
         return found
-    if session.get(Processor, processor_id) is None:
-        raise NotFound(f"quantum processor '{processor_id}' not found")
-    now = now or SystemClock().now()
+    get_processor(session, processor_id, OPERATOR)
     endpoint = _new_endpoint(session, [processor_id], owner_id=None, default_for=processor_id,
                              datacenter=DEFAULT_DATACENTER, mock=False, now=now, healthy_after=now)
     return endpoint.id
@@ -204,20 +200,10 @@ def ensure_default_endpoints(session: Session, now: datetime) -> list[str]:
     return missing
 
 
-def server_keys(session: Session, endpoint_id: str) -> tuple[str, str]:
-    """(public, secret) Z85 CURVE keys of the endpoint's server side, for the controller."""
-    endpoint = session.get(Endpoint, endpoint_id)
-    if endpoint is None or endpoint.deleted_time is not None:
-        raise NotFound(f"endpoint '{endpoint_id}' not found")
-    return endpoint.server_public, endpoint.server_secret
 
-
-def _blocking_reservation(session: Session, processor_ids: list[str], account: Account, now: datetime):
+def _blocking_reservation(session: Session, processor_ids: list[str], account: Account,
+                          now: datetime) -> Reservation | None:
     """Another account's reservation running now on one of these processors, if any."""
-    try:
-        from openqcs.reservations.service import active_reservation
-    except ImportError:  # the reservations domain is not there yet: nothing is reserved
-        return None
     for processor_id in processor_ids:
         held = active_reservation(session, processor_id, now)
         if held is not None and (held.account_type, held.account_id) != (account.type, account.id):
@@ -245,6 +231,7 @@ def create_engagement(session: Session, principal: Principal, account: Account, 
     if endpoint_id:
         endpoint = get_endpoint(session, endpoint_id, principal, now)
     else:
+        assert processor_id is not None  # one of the two, checked above
         endpoint = get_default_endpoint(session, processor_id, principal, now)
     held = _blocking_reservation(session, endpoint.processor_ids, account, now)
     if held is not None:
@@ -261,10 +248,3 @@ def create_engagement(session: Session, principal: Principal, account: Account, 
                            minimum_priority=grant.minimum_priority, created_time=now,
                            expires_time=grant.expires_at))
     return grant
-
-
-def active_engagement(session: Session, client_public: str, now: datetime) -> Engagement | None:
-    """The unexpired engagement issued with this client key (for the controller's CURVE check)."""
-    return session.scalar(
-        select(Engagement).where(Engagement.client_public == client_public, Engagement.expires_time > now)
-    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
@@ -30,7 +32,7 @@ def _page(params: dict[str, str] | None, csrf: str, *, error: str = "", email: s
     return Response(html, status_code=status, media_type=HTML, cookies=[cookie], headers=NO_STORE)
 
 
-def _params(source) -> dict[str, str]:
+def _params(source: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(source.get(name))[:2000] for name in PARAMS if source.get(name)}
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from openqcs.cli import DatabaseUrl, DataDir
 from openqcs.cli import admin_context as _context
+from openqcs.config import Settings
 from openqcs.context import AppContext
 from openqcs.identity import issuer, service
 from openqcs.identity.mail import deliver_sync, outbox
-from openqcs.identity.principal import Principal
+from openqcs.identity.principal import OPERATOR
 
 user_app = typer.Typer(help="Users: create, list, disable, service accounts.", no_args_is_help=True)
 group_app = typer.Typer(help="Groups and their members.", no_args_is_help=True)
@@ -23,12 +24,11 @@ mail_app = typer.Typer(help="The mail outbox (used when no SMTP server is config
 groups = {"user": user_app, "group": group_app, "token": token_app, "mail": mail_app}
 
 # The CLI acts with administrator rights.
-CLI_ADMIN = Principal(user_id=0, idp_id="openqcs-cli", email="cli@openqcs.local", groups=frozenset(), is_admin=True)
 
 
 
 
-def _tokens(ctx: AppContext, email: str, ttl: int | None = None, client_id: str = "openqcs") -> dict:
+def _tokens(ctx: AppContext, email: str, ttl: int | None = None, client_id: str = "openqcs") -> dict[str, Any]:
     with ctx.db.session(write=True) as session:
         grant = issuer.grant_for_user(ctx, session, service.require_user_by_email(session, email), client_id)
     return issuer.sign(ctx, grant, ttl)
@@ -73,7 +73,7 @@ def _password(given: str | None, from_stdin: bool, ask: bool) -> str | None:
             raise typer.BadParameter("--password-stdin: stdin held no password")
         return line
     if ask:
-        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
     return given
 
 
@@ -168,7 +168,7 @@ def group_add_user(group: str, email: str, database_url: DatabaseUrl = None, dat
     """Add a user (by email) to a group."""
     with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
-            service.add_group_user(session, ctx.clock, CLI_ADMIN, group_name=group, user_email=email)
+            service.add_group_user(session, ctx.clock, OPERATOR, group_name=group, user_email=email)
         typer.echo(f"{email} is a member of {group}")
 
 
@@ -177,7 +177,7 @@ def group_remove_user(group: str, email: str, database_url: DatabaseUrl = None, 
     """Remove a user (by email) from a group."""
     with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
-            service.remove_group_user(session, ctx.clock, CLI_ADMIN, group_name=group, user_email=email)
+            service.remove_group_user(session, ctx.clock, OPERATOR, group_name=group, user_email=email)
         typer.echo(f"{email} removed from {group}")
 
 
@@ -248,7 +248,7 @@ def client_config(
             typer.echo(f"trust the issuer's CA (it refreshes your tokens): export SSL_CERT_FILE={bundle}")
 
 
-def _forest_urls(settings) -> dict[str, str]:
+def _forest_urls(settings: Settings) -> dict[str, str]:
     urls = {}
     if settings.quilc_port:
         urls["quilc_url"] = settings.quilc_url

@@ -28,6 +28,11 @@ class Principal:
         return name in self.groups
 
 
+# The operator at the CLI or the admin API: an administrator's reach, without a user row.
+OPERATOR = Principal(user_id=0, idp_id="openqcs-operator", email="operator@openqcs.local", groups=frozenset(),
+                     is_admin=True)
+
+
 def group_names(session: Session, user_id: int) -> frozenset[str]:
     rows = session.scalars(
         select(Group.name).join(Membership, Membership.group_id == Group.id).where(Membership.user_id == user_id)
@@ -71,4 +76,4 @@ def _provision(session: Session, idp_id: str, email: str, clock: Clock) -> User:
             session.add(user)
         return user
     except IntegrityError:
-        return session.scalar(select(User).where(User.idp_id == idp_id))
+        return session.execute(select(User).where(User.idp_id == idp_id)).scalar_one()

@@ -11,9 +11,10 @@ import signal
 import ssl
 import subprocess
 import sys
-import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from openqcs.context import AppContext
+from openqcs.core.processes import supervise
 from openqcs.identity.tokens import ensure_signing_key
 
 log = logging.getLogger("openqcs.identity")
@@ -62,7 +64,9 @@ def ensure_certificates(data_dir: str, host: str, now: datetime) -> dict[str, Pa
              "key": tls / "server-key.pem", "host": tls / "server-host", "bundle": tls / BUNDLE}
     if paths["ca"].exists() and paths["ca_key"].exists():
         ca_cert = x509.load_pem_x509_certificate(paths["ca"].read_bytes())
-        ca_key = serialization.load_pem_private_key(paths["ca_key"].read_bytes(), None)
+        # our own file, written below: an EC key
+        loaded = serialization.load_pem_private_key(paths["ca_key"].read_bytes(), None)
+        ca_key = cast("ec.EllipticCurvePrivateKey", loaded)
     else:
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = _name("openqcs local CA")
@@ -125,7 +129,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def start(ctx: AppContext):
+def start(ctx: AppContext) -> Callable[[], None] | None:
     settings = ctx.settings
     if settings.oidc_issuer:
         return None
@@ -146,23 +150,4 @@ def start(ctx: AppContext):
              extra={"issuer": settings.issuer, "ca_file": str(paths["ca"])})
     print(f"openqcs: HTTPS issuer at {settings.issuer}\n"
           f"openqcs: trust it with  export SSL_CERT_FILE={bundle}", file=sys.stderr, flush=True)
-
-    stopping = threading.Event()
-
-    def watch() -> None:
-        code = process.wait()
-        if not stopping.is_set():
-            log.error("the HTTPS issuer on port %s exited with %s (port in use?)", settings.https_port, code)
-
-    threading.Thread(target=watch, name="https-issuer-watch", daemon=True).start()
-
-    def stop() -> None:
-        stopping.set()
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    return stop
+    return supervise(process, log, f"the HTTPS issuer on port {settings.https_port} (is the port in use?)")

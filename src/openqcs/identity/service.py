@@ -8,8 +8,9 @@ manage a group's members; admins do everything.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -151,8 +152,9 @@ def remove_group_user(session: Session, clock: Clock, principal: Principal, *, g
                       group_name: str | None = None, user_id: str | None = None,
                       user_email: str | None = None) -> None:
     group, user = _membership_target(session, principal, group_id, group_name, user_id, user_email)
-    removed = session.execute(delete(Membership).where(Membership.group_id == group.id,
-                                                       Membership.user_id == user.id)).rowcount
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # DML returns a cursor
+        delete(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id))
+    removed = result.rowcount
     if not removed:
         raise NotFound(f"user '{user_id or user_email}' is not a member of group '{group.name}'")
     group.membership_updated_time = clock.now()

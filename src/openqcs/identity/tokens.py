@@ -11,12 +11,12 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import jwt
+from cachetools import TLRUCache
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
@@ -62,29 +62,9 @@ def rotate_signing_key(session: Session, clock: Clock) -> SigningKey:
     return key
 
 
-class _TTLCache:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Any | None:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None:
-                return None
-            if hit[0] <= time.time():
-                del self._data[key]
-                return None
-            self._data.move_to_end(key)
-            return hit[1]
-
-    def put(self, key: str, value: Any, expires: float) -> None:
-        with self._lock:
-            self._data[key] = (expires, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+def _verified_cache() -> TLRUCache[str, tuple[float, dict[str, Any]]]:
+    """Verified claims by token, each kept until its own expiry (``(expires, claims)`` values)."""
+    return TLRUCache(maxsize=10_000, ttu=lambda _token, value, _now: value[0], timer=time.time)
 
 
 @lru_cache(maxsize=8)
@@ -102,7 +82,8 @@ class TokenService:
         self.issuer = settings.issuer
         self.audience = settings.oidc_audience if self.external else AUDIENCE
         self._public: dict[str, Any] = {}
-        self._cache = _TTLCache(10_000)
+        self._cache = _verified_cache()
+        self._cache_lock = threading.Lock()  # cachetools caches are not thread-safe
         self._jwks_client = jwt.PyJWKClient(self._jwks_url()) if self.external else None
 
     def _jwks_url(self) -> str:
@@ -159,8 +140,10 @@ class TokenService:
         return self._public[kid]
 
     def verify(self, token: str) -> dict[str, Any]:
-        cached = self._cache.get(token)
-        if cached is not None:
+        with self._cache_lock:
+            hit = self._cache.get(token)
+        if hit is not None:
+            cached: dict[str, Any] = hit[1]
             if cached["exp"] <= self.clock.now().timestamp():
                 raise Unauthenticated("token has expired")
             return cached
@@ -182,5 +165,6 @@ class TokenService:
             raise Unauthenticated(f"invalid token: {exc}") from None
         if claims["exp"] <= self.clock.now().timestamp():
             raise Unauthenticated("token has expired")
-        self._cache.put(token, claims, min(claims["exp"], time.time() + 3600))
+        with self._cache_lock:
+            self._cache[token] = (min(claims["exp"], time.time() + 3600), claims)
         return claims

@@ -99,7 +99,8 @@ class OpenQCS:
         self.admin("POST", "/reset", {"empty": empty})
 
     def snapshot(self) -> dict[str, Any]:
-        return self.admin("GET", "/state")
+        state: dict[str, Any] = self.admin("GET", "/state")
+        return state
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         self.admin("PUT", "/state", snapshot)
@@ -124,8 +125,10 @@ class OpenQCS:
     def fault(self, path: str = "/v1/", *, status: int = 0, latency_ms: int = 0, fraction: float = 1.0,
               method: str = "", message: str = "") -> dict[str, Any]:
         """REST calls under ``path`` wait ``latency_ms`` and/or answer ``status``."""
-        return self.admin("POST", "/faults", {"path": path, "status": status, "latencyMs": latency_ms,
-                                              "fraction": fraction, "method": method, "message": message})
+        made: dict[str, Any] = self.admin("POST", "/faults", {
+            "path": path, "status": status, "latencyMs": latency_ms, "fraction": fraction, "method": method,
+            "message": message})
+        return made
 
     def clear_faults(self) -> None:
         self.admin("DELETE", "/faults")
@@ -152,25 +155,25 @@ class OpenQCS:
 
     def add_credit(self, cents: int, *, user: str | None = None, group: str | None = None) -> int:
         """Credit an account (by email or group name); returns its balance in cents to spend."""
-        return self.admin("POST", "/credit", {"cents": cents, "user": user, "group": group})["balanceCents"]
+        return int(self.admin("POST", "/credit", {"cents": cents, "user": user, "group": group})["balanceCents"])
 
     def balance(self, *, user: str | None = None, group: str | None = None) -> int:
         query = urlencode({k: v for k, v in (("user", user), ("group", group)) if v})
-        return self.admin("GET", f"/balance?{query}")["balanceCents"]
+        return int(self.admin("GET", f"/balance?{query}")["balanceCents"])
 
     # -- processors ----------------------------------------------------------------------
 
     def add_processor(self, processor_id: str, *, rows: int = 2, cols: int = 2, seed: int = 0, public: bool = True,
                       noiseless: bool = False) -> str:
         """A synthesized square-lattice processor with plausible calibration figures."""
-        return self.admin("POST", "/processors", {"id": processor_id, "rows": rows, "cols": cols, "seed": seed,
-                                                  "public": public, "noiseless": noiseless})["id"]
+        return str(self.admin("POST", "/processors", {"id": processor_id, "rows": rows, "cols": cols, "seed": seed,
+                                                      "public": public, "noiseless": noiseless})["id"])
 
     def publish_isa(self, isa: dict[str, Any], *, processor_id: str | None = None, public: bool = True,
                     noiseless: bool = False) -> str:
         """Import an ISA document (e.g. a published calibration) as a processor's newest version."""
-        return self.admin("POST", "/processors", {"id": processor_id, "isa": isa, "public": public,
-                                                  "noiseless": noiseless})["id"]
+        return str(self.admin("POST", "/processors", {"id": processor_id, "isa": isa, "public": public,
+                                                      "noiseless": noiseless})["id"])
 
     # -- Rigetti's clients -----------------------------------------------------------------
 

@@ -25,7 +25,8 @@ from openqcs.testing.handle import Endpoints
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 # Started as `python -c`: no `openqcs` script needs to be on PATH.
@@ -64,7 +65,7 @@ class SessionServer:
             api_url=f"http://{host}:{http}", grpc_url=f"http://{host}:{grpc}", issuer=f"{issuer}/oauth2/default",
             quilc_url=f"tcp://{host}:{self.quilc_port}" if self.quilc_port else "",
             qvm_url=f"http://{host}:{self.qvm_port}" if self.qvm_port else "")
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.bundle: Path | None = None  # SSL_CERT_FILE for the tests, once started
 
     @property
@@ -95,7 +96,8 @@ class SessionServer:
         return self.data_dir / "tls" / "ca.pem" if self.https_port else None
 
     def _issuer_ready(self) -> bool:
-        return not self.https_port or (self.ca_file.is_file() and self._listening(self.https_port))
+        ca_file = self.ca_file
+        return ca_file is None or (ca_file.is_file() and self._listening(self.https_port))
 
     def trust_bundle(self) -> Path | None:
         """The system's CAs plus the issuer's, for SSL_CERT_FILE: clients trust the local issuer
@@ -118,7 +120,7 @@ class SessionServer:
     def _answers(self) -> bool:
         try:
             with urlopen(self.endpoints.api_url + "/v1/healthcheck", timeout=1) as response:
-                return response.status == 200
+                return bool(response.status == 200)
         except (URLError, OSError):
             return False
 

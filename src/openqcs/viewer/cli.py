@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from openqcs.cli import DatabaseUrl, DataDir
 from openqcs.cli import admin_context as _context
+
+if TYPE_CHECKING:
+    from openqcs.viewer.models import Announcement
 
 announcement_app = typer.Typer(help="Announcements shown to every user.", no_args_is_help=True)
 groups = {"announcement": announcement_app}
@@ -61,7 +64,7 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
             typer.echo(json.dumps(_as_dict(announcement)))
 
 
-def _as_dict(announcement) -> dict:
+def _as_dict(announcement: Announcement) -> dict[str, Any]:
     expires = announcement.expires_time
     return {"id": announcement.id, "title": announcement.title, "contentHtml": announcement.content_html,
             "createdAt": announcement.created_time.isoformat(), "expiresAt": expires.isoformat() if expires else None}

@@ -8,6 +8,7 @@ from litestar import Request, Response, delete, get, put
 from openqcs.context import AppContext
 from openqcs.errors import InvalidArgument
 from openqcs.http.lists import list_query, paginate
+from openqcs.identity.models import User
 from openqcs.identity.principal import Principal
 from openqcs.viewer import service
 from openqcs.viewer.schemas import (
@@ -28,7 +29,7 @@ def _query_bool(raw: str | None, name: str) -> bool:
     raise InvalidArgument.field("query", name, f"{name} must be 'true' or 'false'")
 
 
-def _user_out(user) -> UserOut:
+def _user_out(user: User) -> UserOut:
     profile = UserProfile(email=user.email, firstName=user.first_name, lastName=user.last_name,
                           organization=user.organization)
     return UserOut(id=user.id, idpId=user.idp_id, createdTime=user.created_time, profile=profile)

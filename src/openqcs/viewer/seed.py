@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from openqcs.context import AppContext
 from openqcs.viewer.models import Announcement
 from openqcs.viewer.service import create_announcement
 
@@ -15,7 +16,7 @@ WELCOME_HTML = (
 )
 
 
-def seed_demo(ctx) -> None:
+def seed_demo(ctx: AppContext) -> None:
     with ctx.db.session(write=True) as session:
         if session.scalar(select(Announcement.id).where(Announcement.title == WELCOME_TITLE).limit(1)) is None:
             create_announcement(session, title=WELCOME_TITLE, content_html=WELCOME_HTML, now=ctx.clock.now())

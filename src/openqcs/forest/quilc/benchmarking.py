@@ -162,7 +162,8 @@ def _breadth_first(generators: list[stim.Tableau]) -> CliffordTable:
         first.setdefault(key(g), i)
     distinct = [(i, generators[i]) for i in sorted(first.values())]
     identity = stim.Tableau(n)
-    elements, words = [identity], [[]]
+    elements = [identity]
+    words: list[list[int]] = [[]]
     index = {key(identity): 0}
     frontier = 0
     while frontier < len(elements):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import msgspec
 from qiskit import transpile
@@ -42,7 +43,7 @@ class Compiled:
     qubit_ids: list[int]  # logical qubit -> the id the input used
     natives: list[Native]
     swaps: int
-    metadata: dict | None
+    metadata: dict[str, Any] | None
 
 
 @lru_cache(maxsize=8)

@@ -5,7 +5,7 @@ them survive compilation and print back as Quil."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeAlias
 
 from qiskit.circuit import Parameter, ParameterExpression
 from quil.expression import Expression
@@ -13,7 +13,7 @@ from quil.expression import Expression
 from openqcs.forest.quilc.errors import CompileError
 from openqcs.simulator.quil_expr import enum_name
 
-Value = float | ParameterExpression
+Value: TypeAlias = "float | ParameterExpression"
 
 
 class Parameters:

@@ -3,6 +3,9 @@ durations and fidelities."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from openqcs.forest.quilc.quil_out import Native
 from openqcs.forest.quilc.target import Device
 
@@ -11,7 +14,7 @@ from openqcs.forest.quilc.target import Device
 RESET_NS = 1000.0
 
 
-def _depth(natives: list[Native], keep) -> int:
+def _depth(natives: list[Native], keep: Callable[[Native], bool]) -> int:
     level: dict[int, int] = {}
     deepest = 0
     for n in natives:
@@ -24,7 +27,7 @@ def _depth(natives: list[Native], keep) -> int:
     return deepest
 
 
-def metadata(natives: list[Native], device: Device, final_rewiring: list[int], swaps: int) -> dict:
+def metadata(natives: list[Native], device: Device, final_rewiring: list[int], swaps: int) -> dict[str, Any]:
     gates = [n for n in natives if n.name not in ("measure", "reset")]
     clock: dict[int, float] = {}
     fidelity = 1.0

@@ -11,7 +11,7 @@ from openqcs.forest.quilc.errors import CompileError
 VERSION = {"quilc": "1.27.0", "githash": "openqcs"}
 
 
-def _argument(params: dict, name: str, *keys: str) -> dict:
+def _argument(params: dict[str, Any], name: str, *keys: str) -> dict[str, Any]:
     """The request object: rpcq sends it as the one positional argument (``*args``)."""
     args = params.get("*args")
     if isinstance(args, list) and args:
@@ -25,13 +25,13 @@ def _argument(params: dict, name: str, *keys: str) -> dict:
     return found
 
 
-def _typed(value: Any, kind: type | tuple, what: str) -> Any:
+def _typed(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise CompileError(f"{what} has the wrong type ({type(value).__name__})")
     return value
 
 
-def quil_to_native_quil(params: dict, deadline: float | None) -> dict:
+def quil_to_native_quil(params: dict[str, Any], deadline: float | None) -> dict[str, Any]:
     from openqcs.forest.quilc.compiler import compile_quil
 
     request = _argument(params, "quil_to_native_quil", "quil", "target_device")
@@ -43,7 +43,7 @@ def quil_to_native_quil(params: dict, deadline: float | None) -> dict:
     return {"_type": "NativeQuilResponse", "quil": compiled.quil, "metadata": compiled.metadata}
 
 
-def conjugate_pauli_by_clifford(params: dict, deadline: float | None) -> dict:
+def conjugate_pauli_by_clifford(params: dict[str, Any], deadline: float | None) -> dict[str, Any]:
     from openqcs.forest.quilc.benchmarking import conjugate_pauli_by_clifford as conjugate
 
     request = _argument(params, "conjugate_pauli_by_clifford", "pauli", "clifford")
@@ -61,7 +61,7 @@ def conjugate_pauli_by_clifford(params: dict, deadline: float | None) -> dict:
     return {"_type": "ConjugateByCliffordResponse", "phase": phase, "pauli": string}
 
 
-def generate_rb_sequence(params: dict, deadline: float | None) -> dict:
+def generate_rb_sequence(params: dict[str, Any], deadline: float | None) -> dict[str, Any]:
     from openqcs.forest.quilc.benchmarking import generate_rb_sequence as generate
 
     request = _argument(params, "generate_rb_sequence", "depth", "qubits", "gateset")
@@ -86,7 +86,7 @@ def generate_rb_sequence(params: dict, deadline: float | None) -> dict:
 WORK = {f.__name__: f for f in (quil_to_native_quil, conjugate_pauli_by_clifford, generate_rb_sequence)}
 
 
-def run(method: str, params: dict, remaining: float | None) -> tuple[bool, Any]:
+def run(method: str, params: dict[str, Any], remaining: float | None) -> tuple[bool, Any]:
     """(True, result) or (False, message for the user); never raises."""
     deadline = None if remaining is None else time.monotonic() + remaining
     try:

@@ -120,7 +120,7 @@ def build_gate(name: str, modifiers: list[str], values: list[Value], n_qubits: i
     """The qiskit gate of ``MODIFIERS... name(values)`` on ``n_qubits`` operands (Quil order)."""
     if name in defined:
         base_params, base_qubits = len(defined[name].params), defined[name].qubits
-        base = defined[name].gate
+        base: Callable[[list[Value]], Gate] = defined[name].gate
     elif name in STANDARD:
         base_params, base_qubits, fn = STANDARD[name]
         base = _spread(fn)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import quil.program
@@ -70,7 +71,7 @@ def read_program(source: str) -> Parsed:
 
 
 class _Reader:
-    def __init__(self, source: str, program, body: list) -> None:
+    def __init__(self, source: str, program, body: list[Any]) -> None:
         self.source, self.body = source, body
         self.declared: dict[str, tuple[str, int]] = {}
         declarations = []
@@ -127,7 +128,7 @@ class _Reader:
         return bit
 
     def read(self) -> Parsed:
-        preserving: list | None = None
+        preserving: list[Any] | None = None
         for ins in self.body:
             kind = type(ins).__name__
             if kind == "Pragma" and ins._0.name == "PRESERVE_BLOCK":
@@ -147,7 +148,7 @@ class _Reader:
             raise self.fail(preserving[0], "PRAGMA PRESERVE_BLOCK has no PRAGMA END_PRESERVE_BLOCK")
         return self.out
 
-    def _preserve(self, block: list) -> None:
+    def _preserve(self, block: list[Any]) -> None:
         self.out.has_preserve = True
         for ins in block:
             self.out.preserved.update(self.logical[q] for q in self._qubits(ins))

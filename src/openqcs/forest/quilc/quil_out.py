@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from qiskit.circuit import QuantumCircuit
 
 from openqcs.forest.quilc.errors import CompileError
-from openqcs.forest.quilc.expr import angle_text, wrap_angle
+from openqcs.forest.quilc.expr import Value, angle_text, wrap_angle
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +21,14 @@ class Native:
 _RX = {"sx": "pi/2", "sxdg": "-pi/2", "x": "pi"}
 
 
-def _angle(value, wrap: bool = True) -> str:
+def _angle(value: Value, wrap: bool = True) -> str:
     """RZ and CPHASE have period 2pi (up to global phase); XY does not."""
     if wrap and isinstance(value, (int, float)):
         return angle_text(wrap_angle(float(value)))
     return angle_text(value)
 
 
-def _is_zero(angle) -> bool:
+def _is_zero(angle: Value) -> bool:
     return isinstance(angle, (int, float)) and abs(wrap_angle(float(angle))) < 1e-12
 
 

@@ -16,7 +16,7 @@ MAX_TIMEOUT = 3600.0  # a longer client_timeout is cut to an hour
 class Request:
     id: str
     method: str
-    params: dict
+    params: dict[str, Any]
     timeout: float | None  # client_timeout, seconds
 
 

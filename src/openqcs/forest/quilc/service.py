@@ -4,12 +4,14 @@ socket (ZeroMQ sockets belong to one thread). Every request gets exactly one rep
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
 import threading
 import time
 from itertools import count
+from multiprocessing.synchronize import Event as EventLike
 
 import msgspec
 import zmq
@@ -36,7 +38,7 @@ class Service:
         self.pending: dict[int, tuple[list[bytes], str, str, float]] = {}
         self.tokens = count()
         self.local = threading.local()
-        self.pushes: list[zmq.Socket] = []
+        self.pushes: list[zmq.Socket[bytes]] = []
         self.stopping = threading.Event()
 
     def serve(self, parent: int | None = None) -> None:
@@ -84,7 +86,7 @@ class Service:
         self.pending[token] = (envelope, request.id, request.method, started)
         timeout = request.timeout or DEFAULT_TIMEOUT
         self.pool.submit(Job(request.method, request.params, started + timeout,
-                             lambda ok, value, token=token: self._done(token, ok, value)))
+                             functools.partial(self._done, token)))
 
     def _done(self, token: int, ok: bool, value: object) -> None:
         """Called on a worker thread: hand the result to the socket loop."""
@@ -115,7 +117,7 @@ class Service:
         self.context.term()
 
 
-def main(settings: Settings, ready=None, parent: int | None = None, workers: int = 2) -> None:
+def main(settings: Settings, ready: EventLike | None = None, parent: int | None = None, workers: int = 2) -> None:
     """Entry point of the quilc process."""
     logs.configure(settings.log_level)
     service = Service(settings, workers)

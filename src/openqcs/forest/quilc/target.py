@@ -87,7 +87,7 @@ def _number(value: Any, default: float) -> float:
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else default
 
 
-def _one_q_name(gate: dict) -> str | None:
+def _one_q_name(gate: dict[str, Any]) -> str | None:
     op, params = gate.get("operator"), gate.get("parameters") or []
     if gate.get("operator_type") == "measure" or op == "MEASURE":
         return "measure"

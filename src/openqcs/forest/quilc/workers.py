@@ -15,6 +15,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnContext, SpawnProcess
+from typing import Any
 
 log = logging.getLogger("openqcs.quilc")
 
@@ -27,12 +30,12 @@ DEFAULT_TIMEOUT = 30.0
 @dataclass
 class Job:
     method: str
-    params: dict
+    params: dict[str, Any]
     deadline: float  # time.monotonic()
     done: Callable[[bool, object], None]
 
 
-def _worker_main(conn, log_level: str) -> None:
+def _worker_main(conn: Connection, log_level: str) -> None:
     from openqcs import logs
 
     logs.configure(log_level)
@@ -53,18 +56,19 @@ def _worker_main(conn, log_level: str) -> None:
 
 
 class _Worker:
-    def __init__(self, spawn, log_level: str) -> None:
+    def __init__(self, spawn: SpawnContext, log_level: str) -> None:
         self.spawn, self.log_level = spawn, log_level
-        self.process = None
-        self.conn = None
+        self.process: SpawnProcess | None = None
+        self.conn: Connection | None = None
 
     def ensure(self) -> None:
         if self.process is not None and self.process.is_alive():
             return
         ours, theirs = self.spawn.Pipe()
-        self.process = self.spawn.Process(target=_worker_main, args=(theirs, self.log_level),
-                                          name="openqcs-quilc-worker", daemon=True)
-        self.process.start()
+        process = self.spawn.Process(target=_worker_main, args=(theirs, self.log_level),
+                                     name="openqcs-quilc-worker", daemon=True)
+        process.start()
+        self.process = process
         theirs.close()
         self.conn = ours
 
@@ -81,10 +85,13 @@ class _Worker:
         if remaining <= 0:
             return False, "the request's client_timeout ran out while it waited for a free compiler"
         self.ensure()
+        conn = self.conn
+        assert conn is not None  # ensure() opened it
         try:
-            self.conn.send((job.method, job.params, remaining))
-            if self.conn.poll(remaining + GRACE_SECONDS):
-                return self.conn.recv()
+            conn.send((job.method, job.params, remaining))
+            if conn.poll(remaining + GRACE_SECONDS):
+                answer: tuple[bool, object] = conn.recv()
+                return answer
         except (EOFError, OSError, BrokenPipeError):
             self.kill()
             return False, "the compiler process stopped unexpectedly (out of memory?); the program was not compiled"

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import msgspec
 
+from openqcs.core.faults import Receive, Scope, Send
 from openqcs.errors import InvalidArgument
 from openqcs.forest.qvm.handlers import Reply, handle, version
 
@@ -51,7 +52,7 @@ def run_request(body: bytes) -> Reply:
         raise QVMError("the simulation ran out of memory; use fewer qubits") from None
 
 
-async def app(scope, receive, send) -> None:
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
         await _lifespan(receive, send)
         return
@@ -87,8 +88,9 @@ def _is_version(body: bytes) -> bool:
     return isinstance(request, dict) and request.get("type") == "version"
 
 
-async def _read_body(receive) -> bytes | None:
-    chunks, size = [], 0
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -102,7 +104,7 @@ async def _read_body(receive) -> bytes | None:
             return b"".join(chunks)
 
 
-async def _send(send, status: int, body: bytes, content_type: str = "application/json") -> None:
+async def _send(send: Send, status: int, body: bytes, content_type: str = "application/json") -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -115,7 +117,7 @@ def _warm_up() -> None:
     get_engine("aer")
 
 
-async def _lifespan(receive, send) -> None:
+async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeGuard
 
 import msgspec
 import numpy as np
@@ -13,7 +14,7 @@ from openqcs.errors import InvalidArgument
 from openqcs.simulator.engine import get_engine
 from openqcs.simulator.engines.aer import DENSITY_MATRIX_MAX_QUBITS
 from openqcs.simulator.program import ParsedProgram, parse_program
-from openqcs.simulator.program_noise import pauli_triple, program_noise
+from openqcs.simulator.program_noise import PauliTriple, ProgramNoise, pauli_triple, program_noise
 from openqcs.simulator.simulate import initial_memory
 from openqcs.simulator.states import check_width, expectations, final_state, hoist_prelude
 
@@ -32,7 +33,7 @@ class Reply:
     content_type: str = "application/json"
 
 
-def handle(request: dict) -> Reply:
+def handle(request: dict[str, Any]) -> Reply:
     kind = request.get("type")
     handler = HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is None:
@@ -41,11 +42,11 @@ def handle(request: dict) -> Reply:
     return handler(request)
 
 
-def version(_request: dict) -> Reply:
+def version(_request: dict[str, Any]) -> Reply:
     return Reply(VERSION.encode(), "text/plain; charset=utf-8")
 
 
-def multishot(request: dict) -> Reply:
+def multishot(request: dict[str, Any]) -> Reply:
     program = _program(request)
     trials = _trials(request)
     wanted = _addresses(request.get("addresses"), program)
@@ -53,7 +54,7 @@ def multishot(request: dict) -> Reply:
     program, memory = hoist_prelude(program, initial_memory(program, {}))
     _check_cost(program, trials, noise)
     result = get_engine("aer").run(program, memory, trials, noise, _seed(request))
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     for name, indices in wanted.items():
         if name in result.readout:
             out[name] = result.readout[name][:, indices].tolist()
@@ -64,7 +65,7 @@ def multishot(request: dict) -> Reply:
     return Reply(msgspec.json.encode(out))
 
 
-def multishot_measure(request: dict) -> Reply:
+def multishot_measure(request: dict[str, Any]) -> Reply:
     source = _source(request)
     trials = _trials(request)
     qubits = request.get("qubits")
@@ -94,7 +95,7 @@ def multishot_measure(request: dict) -> Reply:
     return Reply(msgspec.json.encode(table.tolist()))
 
 
-def wavefunction(request: dict) -> Reply:
+def wavefunction(request: dict[str, Any]) -> Reply:
     source = _source(request)
     program = _parse(source) if source.strip() else EMPTY
     noise = _noise_of(program, request)
@@ -102,7 +103,7 @@ def wavefunction(request: dict) -> Reply:
     return Reply(state.astype(">c16").tobytes(), "application/octet-stream")
 
 
-def expectation(request: dict) -> Reply:
+def expectation(request: dict[str, Any]) -> Reply:
     prep_text = request.get("state-preparation")
     operators = request.get("operators")
     if not isinstance(prep_text, str):
@@ -125,7 +126,7 @@ def _parse(source: str) -> ParsedProgram:
     return parse_program(source)  # read-only once parsed, so shared between requests
 
 
-def _source(request: dict) -> str:
+def _source(request: dict[str, Any]) -> str:
     for field in PROGRAM_FIELDS:
         value = request.get(field)
         if value is not None:
@@ -135,25 +136,25 @@ def _source(request: dict) -> str:
     raise InvalidArgument(f"{request.get('type')} needs the program in compiled-quil (or quil-instructions)")
 
 
-def _program(request: dict) -> ParsedProgram:
+def _program(request: dict[str, Any]) -> ParsedProgram:
     source = _source(request)
     program = _parse(source) if source.strip() else EMPTY
     check_width(len(program.qubits))
     return program
 
 
-def _is_index(value) -> bool:
+def _is_index(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _trials(request: dict) -> int:
+def _trials(request: dict[str, Any]) -> int:
     trials = request.get("trials")
     if not _is_index(trials) or not 1 <= trials <= MAX_TRIALS:
         raise InvalidArgument(f"trials must be an integer from 1 to {MAX_TRIALS}, got {trials!r}")
     return trials
 
 
-def _check_cost(program: ParsedProgram, trials: int, noise) -> None:
+def _check_cost(program: ParsedProgram, trials: int, noise: ProgramNoise | None) -> None:
     n = len(program.qubits)
     if program.has_control:
         return  # the per-shot interpreter checks its own budget
@@ -166,7 +167,7 @@ def _check_cost(program: ParsedProgram, trials: int, noise) -> None:
                           f"{n} qubits, which would take too long; use fewer trials or qubits")
 
 
-def _seed(request: dict) -> int | None:
+def _seed(request: dict[str, Any]) -> int | None:
     seed = request.get("rng-seed")
     if seed is None:
         return None
@@ -175,7 +176,7 @@ def _seed(request: dict) -> int | None:
     return seed % 2**63
 
 
-def _noise_of(program: ParsedProgram, request: dict):
+def _noise_of(program: ParsedProgram, request: dict[str, Any]) -> ProgramNoise | None:
     gate = pauli_triple(request.get("gate-noise"), "gate-noise")
     measure = pauli_triple(request.get("measurement-noise"), "measurement-noise")
     if program is EMPTY:
@@ -184,12 +185,12 @@ def _noise_of(program: ParsedProgram, request: dict):
 
 
 @lru_cache(maxsize=64)
-def _cached_noise(source: str, gate, measure):
+def _cached_noise(source: str, gate: PauliTriple | None, measure: PauliTriple | None) -> ProgramNoise | None:
     # Reading a noisy 9-qubit program's ~600 Kraus pragmas costs more than parsing it.
     return program_noise(_parse(source), gate, measure)
 
 
-def _addresses(addresses, program: ParsedProgram) -> dict[str, list[int]]:
+def _addresses(addresses: object, program: ParsedProgram) -> dict[str, list[int]]:
     """Region -> the indices to return: ``true`` all, ``false`` none, or a list of indices."""
     if not isinstance(addresses, dict):
         raise InvalidArgument("multishot needs addresses: an object of region name -> true, false or indices")

@@ -7,11 +7,11 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 
 from openqcs.config import Settings
+from openqcs.core.processes import supervise
 
 log = logging.getLogger("openqcs.qvm")
 READY_SECONDS = 20.0
@@ -27,29 +27,10 @@ def start(settings: Settings) -> Callable[[], None] | None:
         log.error("the QVM did not start listening on %s:%s", settings.host, settings.qvm_port)
     else:
         log.info("QVM at %s", settings.qvm_url, extra={"qvm_url": settings.qvm_url})
-    stopping = threading.Event()
-
-    def watch() -> None:
-        code = process.wait()
-        if not stopping.is_set():
-            log.error("the QVM on port %s exited with %s", settings.qvm_port, code)
-
-    threading.Thread(target=watch, name="qvm-watch", daemon=True).start()
-
-    def stop() -> None:
-        stopping.set()
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-
-    return stop
+    return supervise(process, log, f"the QVM on port {settings.qvm_port}")
 
 
-def _wait_listening(host: str, port: int, process: subprocess.Popen) -> bool:
+def _wait_listening(host: str, port: int, process: subprocess.Popen[bytes]) -> bool:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
         try:
