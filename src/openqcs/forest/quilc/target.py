@@ -33,7 +33,7 @@ from openqcs.forest.quilc.errors import CompileError
 RZ_DURATION_NS = 0.0
 
 
-class XYGate(Gate):
+class XYGate(Gate):  # type: ignore[misc]  # qiskit is untyped
     """Quil's XY(θ): qiskit's XXPlusYYGate with the opposite angle (and β = 0)."""
 
     def __init__(self, theta: Any) -> None:
@@ -80,7 +80,10 @@ class Device:
     def info(self, name: str, qubits: tuple[int, ...]) -> GateInfo | None:
         if len(qubits) == 1:
             return self.one_q.get(qubits[0], {}).get(name)
-        return self.two_q.get(tuple(sorted(qubits)), {}).get(name)
+        if len(qubits) != 2:
+            return None  # only pairs have calibrated gates
+        a, b = sorted(qubits)
+        return self.two_q.get((a, b), {}).get(name)
 
 
 def _number(value: Any, default: float) -> float:
@@ -138,11 +141,12 @@ def parse_device(target_device: Any) -> Device:
             continue  # an edge to a dead qubit is dead
         gates = {}
         for gate in edge.get("gates") or []:
-            name = _TWO_Q.get(gate.get("operator")) if isinstance(gate, dict) else None
+            name = _TWO_Q.get(str(gate.get("operator"))) if isinstance(gate, dict) else None
             if name and name not in gates:
                 gates[name] = GateInfo(_number(gate.get("fidelity"), 1.0), _number(gate.get("duration"), 0.0))
         if gates:
-            two_q[tuple(sorted((dense[a], dense[b])))] = gates
+            low, high = sorted((dense[a], dense[b]))
+            two_q[(low, high)] = gates
     if not ids:
         raise CompileError("the target device has no live qubits")
     return Device(ids, {dense[q]: g for q, g in one_q.items()}, two_q)
@@ -165,10 +169,10 @@ def build_target(device: Device) -> Target:
     target.add_instruction(Reset(), {(q,): None for q in device.one_q})
     doubles = {"cz": CZGate(), "cp": CPhaseGate(theta), "xy": XYGate(theta)}
     for name, gate in doubles.items():
-        sites = {}
+        pair_sites: dict[tuple[int, ...], InstructionProperties] = {}
         for (a, b), gates in device.two_q.items():
             if name in gates:
-                sites[(a, b)] = sites[(b, a)] = _props(gates[name])
-        if sites:
-            target.add_instruction(gate, sites, name=name)
+                pair_sites[(a, b)] = pair_sites[(b, a)] = _props(gates[name])
+        if pair_sites:
+            target.add_instruction(gate, pair_sites, name=name)
     return target
