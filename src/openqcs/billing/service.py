@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from openqcs.billing import pricing
 from openqcs.billing.models import BillingAccount, EventPrice, LedgerEntry, ProcessorPrice
-from openqcs.errors import InvalidArgument, PaymentRequired
+from openqcs.errors import InvalidArgument, NotFound, PaymentRequired
 from openqcs.identity.accounts import Account
+from openqcs.identity.principal import OPERATOR
 
 PRODUCTS = ("reservationCreation", "qpuJobCompletion", "qpuJobTime")
 
@@ -191,11 +192,13 @@ def reservation_price_cents(session: Session, processor_id: str, start: datetime
 
 
 def set_processor_price(session: Session, processor_id: str, per_minute_cents: int, *, at: datetime) -> None:
-    from openqcs.processors.models import Processor
+    from openqcs.processors.service import get_processor
 
     _check_amount(per_minute_cents)
-    if session.get(Processor, processor_id) is None:
-        raise InvalidArgument(f"no quantum processor '{processor_id}'")
+    try:
+        get_processor(session, processor_id, OPERATOR)
+    except NotFound:
+        raise InvalidArgument(f"no quantum processor '{processor_id}'") from None
     row = session.get(ProcessorPrice, processor_id)
     if row is None:
         session.add(ProcessorPrice(processor_id=processor_id, per_minute_cents=per_minute_cents, updated_time=at))

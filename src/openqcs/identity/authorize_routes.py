@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import secrets
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
@@ -70,7 +70,7 @@ async def authorize_submit(ctx: AppContext, request: Request) -> Response:
         return _page(None, csrf, error=f"This sign-in request cannot be served: {exc.message}.", status=400)
     email = str(form.get("email") or "")
     try:
-        code = await asyncio.to_thread(_sign_in, ctx, email, str(form.get("password") or ""), params)
+        code = await anyio.to_thread.run_sync(_sign_in, ctx, email, str(form.get("password") or ""), params)
     except InvalidArgument as exc:
         return _page(params, csrf, error=exc.message.capitalize() + ".", email=email, status=401)
     answer = {"code": code, **({"state": params["state"]} if "state" in params else {})}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 import aiosmtplib
+import anyio
 from sqlalchemy import select
 
 from openqcs.context import AppContext
@@ -27,7 +28,7 @@ async def deliver(ctx: AppContext, mail: Mail) -> None:
     """Send one mail; failures are logged, never raised (callers answer before delivery)."""
     settings = ctx.settings
     if not settings.smtp_host:
-        await asyncio.to_thread(_store, ctx, mail)
+        await anyio.to_thread.run_sync(_store, ctx, mail)
         return
     message = EmailMessage()
     message["From"] = settings.mail_from

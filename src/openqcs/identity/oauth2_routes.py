@@ -7,12 +7,12 @@ is what OAuth clients parse. Off (404) when an external OIDC issuer is configure
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 from typing import Any
 from urllib.parse import unquote_plus
 
+import anyio
 from litestar import Request, Response, get, post
 
 from openqcs.context import AppContext
@@ -102,10 +102,10 @@ async def token(ctx: AppContext, request: Request) -> Response:
     try:
         form = await _form(request)
         basic = _basic_auth(request.headers.get("authorization"))
-        grant = await asyncio.to_thread(_grant, ctx, form, basic)
+        grant = await anyio.to_thread.run_sync(_grant, ctx, form, basic)
     except issuer.OAuthError as exc:
         return _oauth_error(exc)
-    body = await asyncio.to_thread(issuer.sign, ctx, grant)
+    body = await anyio.to_thread.run_sync(issuer.sign, ctx, grant)
     return Response(body, headers=NO_STORE)
 
 
@@ -122,7 +122,7 @@ async def revoke(ctx: AppContext, request: Request) -> Response:
         form = await _form(request)
     except issuer.OAuthError as exc:
         return _oauth_error(exc)
-    await asyncio.to_thread(_revoke, ctx, form.get("token", ""))
+    await anyio.to_thread.run_sync(_revoke, ctx, form.get("token", ""))
     return Response(content=b"", status_code=200, headers=NO_STORE)
 
 
