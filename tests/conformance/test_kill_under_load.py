@@ -174,6 +174,7 @@ def test_sigkill_under_mixed_write_load_keeps_acknowledged_writes_and_nothing_ha
         booker, runner = make_user(ctx), make_user(ctx)
         account = Account(booker.idp_id, "user")
         fund(ctx, account, CREDIT)
+        fund(ctx, Account(runner.idp_id, "user"), CREDIT)  # jobs are refused without credit
         runner_stubs = Stubs(srv, runner.token)
         translated = runner_stubs.translate(st.TranslateQuilToEncryptedControllerJobRequest(
             quantum_processor_id=qpu, quil_program=BELL, num_shots_value=10))

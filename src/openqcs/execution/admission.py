@@ -12,9 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openqcs.billing import pricing
+from openqcs.billing.service import balance_cents, event_price
 from openqcs.errors import InvalidArgument, PaymentRequired
+from openqcs.execution.models import QUEUED, RUNNING, ExecutionJob
 from openqcs.identity.accounts import Account
 
 # Amplitude updates per second, ~5x what the fastest engine measured here (qsim, ~8.5e9/s on
@@ -85,17 +89,19 @@ def check_time(cost: Cost, limit: float) -> None:
 
 def check_credit(session: Session, account: Account, processor_id: str, cost: Cost, jobs: int) -> None:
     """PaymentRequired when the account's credit does not cover the jobs' completion price."""
-    try:
-        from openqcs.billing import pricing
-        from openqcs.billing.service import balance_cents, event_price
-    except ImportError:
-        return
-    price = pricing.amount_cents(event_price(session, "qpuJobCompletion", processor_id).rule, jobs)
+    # Jobs still queued or running are billed when they finish: count them against the credit too.
+    outstanding = int(session.scalar(
+        select(func.count()).select_from(ExecutionJob)
+        .where(ExecutionJob.account_type == account.type, ExecutionJob.account_id == account.id,
+               ExecutionJob.status.in_((QUEUED, RUNNING)))) or 0)
+    price = pricing.amount_cents(event_price(session, "qpuJobCompletion", processor_id).rule, jobs + outstanding)
     if price <= 0:
         return
     balance = balance_cents(session, account)
     if balance < price:
         raise PaymentRequired(
-            f"insufficient credit: {jobs} job(s) on {processor_id} cost at least {price} cents and the "
+            f"insufficient credit: {jobs} job(s) on {processor_id}"
+            + (f" (after {outstanding} still queued or running)" if outstanding else "")
+            + f" cost at least {price} cents and the "
             f"{account.type} account '{account.id}' has {balance}; ask an administrator for credit "
             "(openqcs admin credit add)")
