@@ -4,14 +4,12 @@ results as JSON, and cancelling a queued or running job."""
 from __future__ import annotations
 
 import msgspec
-from google.protobuf.json_format import MessageToDict
 from litestar import Request, Response, get, post
 
 from openqcs.console.web import redirect, render
 from openqcs.context import AppContext
 from openqcs.errors import Conflict
-from openqcs.execution import controller, notify, queries
-from openqcs.execution.proto import models_controller_pb2 as pb
+from openqcs.execution import queries
 from openqcs.identity.principal import Principal
 
 
@@ -30,6 +28,12 @@ def jobs_page(request: Request, ctx: AppContext, me: Principal) -> Response:
 
 @get("/jobs/{job_id:str}/result.json", sync_to_thread=True)
 def result_download(ctx: AppContext, me: Principal, job_id: str) -> Response:
+    # Imported here: they pull in protobuf and numpy, which the serving process need not load at start.
+    from google.protobuf.json_format import MessageToDict
+
+    from openqcs.execution import controller
+    from openqcs.execution.proto import models_controller_pb2 as pb
+
     with ctx.db.session() as session:
         raw = controller.finished_result(session, me, _job_id(job_id))
     if raw is None:
@@ -42,6 +46,8 @@ def result_download(ctx: AppContext, me: Principal, job_id: str) -> Response:
 
 @post("/jobs/{job_id:str}/cancel", sync_to_thread=True)
 def cancel(request: Request, ctx: AppContext, me: Principal, job_id: str) -> Response:
+    from openqcs.execution import controller, notify
+
     with ctx.db.session(write=True) as session:
         changed = controller.cancel(session, me, [_job_id(job_id)], ctx.clock.now())
     notify.finished(changed)

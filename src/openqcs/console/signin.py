@@ -8,7 +8,6 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from cachetools import TTLCache, cached
 
 from openqcs.context import AppContext
@@ -26,6 +25,8 @@ def _discovery(ctx: AppContext) -> dict[str, Any]:
 
 @cached(TTLCache(maxsize=8, ttl=300), lock=threading.Lock())  # failures are not kept: the next sign-in retries
 def _discovery_document(oidc_issuer: str) -> dict[str, Any]:
+    import httpx  # only with an external issuer: not loaded at start
+
     url = oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
         doc: dict[str, Any] = httpx.get(url, timeout=10).raise_for_status().json()
@@ -44,6 +45,8 @@ def start(ctx: AppContext, redirect_uri: str) -> tuple[str, dict[str, str]]:
 
 
 def _token_request(ctx: AppContext, form: dict[str, str]) -> dict[str, Any] | None:
+    import httpx
+
     try:
         response = httpx.post(_discovery(ctx)["token_endpoint"], data={"client_id": CLIENT_ID, **form}, timeout=15)
     except httpx.HTTPError as exc:
