@@ -10,16 +10,20 @@ refused here could not have finished; a job admitted may still be stopped by the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openqcs.billing import pricing
-from openqcs.billing.service import balance_cents, event_price
+from openqcs.billing.models import LedgerEntry
+from openqcs.billing.service import event_price, lock_account
 from openqcs.errors import InvalidArgument, PaymentRequired
-from openqcs.execution.models import QUEUED, RUNNING, ExecutionJob
+from openqcs.execution.models import QUEUED, RUNNING, SUCCEEDED, ExecutionJob
 from openqcs.identity.accounts import Account
+
+BILLING_GRACE_SECONDS = 60  # how long after a job's end its usage may still be landing
 
 # Amplitude updates per second, ~5x what the fastest engine measured here (qsim, ~8.5e9/s on
 # 22-24 qubit circuits; qiskit-aer ~7e8/s), so the estimate stays a lower bound on a faster machine.
@@ -87,21 +91,33 @@ def check_time(cost: Cost, limit: float) -> None:
             f"time limit of {limit:g} s (OPENQCS_JOB_TIME_LIMIT_SECONDS); use fewer qubits, operations or shots")
 
 
-def check_credit(session: Session, account: Account, processor_id: str, cost: Cost, jobs: int) -> None:
-    """PaymentRequired when the account's credit does not cover the jobs' completion price."""
-    # Jobs still queued or running are billed when they finish: count them against the credit too.
-    outstanding = int(session.scalar(
-        select(func.count()).select_from(ExecutionJob)
-        .where(ExecutionJob.account_type == account.type, ExecutionJob.account_id == account.id,
-               ExecutionJob.status.in_((QUEUED, RUNNING)))) or 0)
+def check_credit(session: Session, account: Account, processor_id: str, cost: Cost, jobs: int,
+                 now: datetime) -> None:
+    """PaymentRequired when the account's credit does not cover the jobs' completion price,
+    counting the jobs it already has that are not billed yet."""
+    # The account row lock serializes submissions (and billing) of one account, so two
+    # concurrent submissions cannot both spend the same credit.
+    balance = lock_account(session, account, now).balance_cents
+    outstanding = outstanding_jobs(session, account, now)
     price = pricing.amount_cents(event_price(session, "qpuJobCompletion", processor_id).rule, jobs + outstanding)
-    if price <= 0:
+    if price <= 0 or balance >= price:
         return
-    balance = balance_cents(session, account)
-    if balance < price:
-        raise PaymentRequired(
-            f"insufficient credit: {jobs} job(s) on {processor_id}"
-            + (f" (after {outstanding} still queued or running)" if outstanding else "")
-            + f" cost at least {price} cents and the "
-            f"{account.type} account '{account.id}' has {balance}; ask an administrator for credit "
-            "(openqcs admin credit add)")
+    raise PaymentRequired(
+        f"insufficient credit: {jobs} job(s) on {processor_id}"
+        + (f" (after {outstanding} not billed yet)" if outstanding else "")
+        + f" cost at least {price} cents and the {account.type} account '{account.id}' has {balance}; "
+        "ask an administrator for credit (openqcs admin credit add)")
+
+
+def outstanding_jobs(session: Session, account: Account, now: datetime) -> int:
+    """Jobs of the account that will be billed but are not yet: queued, running, or just finished
+    with their usage still on its way (a worker bills right after pushing the result)."""
+    mine = (ExecutionJob.account_type == account.type, ExecutionJob.account_id == account.id)
+    active = select(func.count()).select_from(ExecutionJob).where(*mine, ExecutionJob.status.in_((QUEUED, RUNNING)))
+    billed = (select(LedgerEntry.id).where(LedgerEntry.account_type == account.type,
+                                           LedgerEntry.account_id == account.id,
+                                           LedgerEntry.reference == ExecutionJob.id).exists())
+    unbilled = (select(func.count()).select_from(ExecutionJob)
+                .where(*mine, ExecutionJob.status == SUCCEEDED,
+                       ExecutionJob.finished_time >= now - timedelta(seconds=BILLING_GRACE_SECONDS), ~billed))
+    return int(session.scalar(active) or 0) + int(session.scalar(unbilled) or 0)

@@ -62,7 +62,7 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, 
         check_memory(memory, info, index)
     cost = admission.estimate(job.program, isa, job.shots, noiseless)
     admission.check_time(cost, time_limit)
-    admission.check_credit(session, account, processor_id, cost, len(maps))
+    admission.check_credit(session, account, processor_id, cost, len(maps), now)
     readout = msgspec.json.encode(job.readout).decode()
     ids = []
     for memory in maps:

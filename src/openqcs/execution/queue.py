@@ -136,12 +136,12 @@ def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: by
             .execution_options(synchronize_session=False)).first()
         if account is None:
             return False
-        if status == SUCCEEDED:
-            # In the same transaction: a job is always either outstanding (queued/running, which
-            # admission counts against the credit) or billed, never neither.
-            _record_usage(session, job.id, account, duration_us, now)
         notify.publish_finished(session, [job.id])
     notify.finished([job.id], result)
+    if status == SUCCEEDED:
+        # Billed after the result is out, so billing never delays it; until its entry lands,
+        # admission counts the finished job as outstanding (admission.outstanding_jobs).
+        _record_usage(ctx, job.id, account, duration_us, now)
     return True
 
 
@@ -173,14 +173,14 @@ def queue_depth(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(ExecutionJob).where(ExecutionJob.status == QUEUED)))
 
 
-def _record_usage(session: Session, job_id: str, account: tuple[str, str, str], duration_us: int, now) -> None:
+def _record_usage(ctx: AppContext, job_id: str, account: tuple[str, str, str], duration_us: int, now) -> None:
     from openqcs.billing.service import record_usage
     from openqcs.identity.accounts import Account
 
     account_type, account_id, processor_id = account
     billed = Account(account_id, account_type)
     try:
-        with session.begin_nested():  # a billing fault rolls back the usage only, never the result
+        with ctx.db.session(write=True) as session:
             record_usage(session, billed, "qpuJobCompletion", 1, reference=job_id, at=now, processor_id=processor_id)
             record_usage(session, billed, "qpuJobTime", int(duration_us), reference=job_id, at=now,
                          processor_id=processor_id)
