@@ -14,8 +14,8 @@ from tests.execution.test_grpc import execute, results, translate
 
 RUNNING = sc.GetControllerJobStatusResponse.RUNNING
 LONG = wide_program(25, 60)  # 15-20 s of simulation here, far more than any assertion below waits for
-# Longer than the abandonment grace (15 s) on any engine here: ~40 s.
-LONGER = wide_program(25, 150)
+# Longer than the abandonment grace (15 s) on any engine here, even on an idle machine with qsim.
+LONGER = wide_program(25, 400)
 
 
 def simulation_processes(server) -> list[psutil.Process]:

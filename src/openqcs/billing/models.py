@@ -33,7 +33,9 @@ class LedgerEntry(Base):
     """One credit or debit. Never updated or deleted: corrections are new entries."""
 
     __tablename__ = "billing_ledger_entries"
-    __table_args__ = (Index("ix_billing_ledger_entries_account", "account_type", "account_id", "created_time"),)
+    __table_args__ = (Index("ix_billing_ledger_entries_account", "account_type", "account_id", "created_time"),
+                      # Admission asks whether a just-finished job is billed yet.
+                      Index("ix_billing_ledger_entries_reference", "reference"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The billing invoice item id clients see (e.g. ``creationBillingInvoiceItemId``).

@@ -78,9 +78,13 @@ def lock_account(session: Session, account: Account, at: datetime) -> BillingAcc
     return row
 
 
-def balance_cents(session: Session, account: Account) -> int:
-    """Credit left to spend, in cents (the sum of the account's ledger entries)."""
-    value = session.scalar(select(BillingAccount.balance_cents).where(*_where(BillingAccount, account)))
+def balance_cents(session: Session, account: Account, *, lock: bool = False) -> int:
+    """Credit left to spend, in cents (the sum of the account's ledger entries).
+
+    ``lock``: hold the account's row until the transaction ends, so spending decisions of one
+    account (and its charges) happen one at a time."""
+    stmt = select(BillingAccount.balance_cents).where(*_where(BillingAccount, account))
+    value = session.scalar(stmt.with_for_update() if lock else stmt)
     return int(value or 0)
 
 

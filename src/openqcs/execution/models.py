@@ -24,7 +24,10 @@ class ExecutionJob(Base):
     __tablename__ = "execution_jobs"
     __table_args__ = (Index("ix_execution_jobs_status_created", "status", "created_time"),
                       # The fair claim order asks when each account was last served.
-                      Index("ix_execution_jobs_account_started", "account_type", "account_id", "started_time"))
+                      Index("ix_execution_jobs_account_started", "account_type", "account_id", "started_time"),
+                      # Admission counts an account's queued, running and just-finished jobs.
+                      Index("ix_execution_jobs_account_status", "account_type", "account_id", "status",
+                            "finished_time"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     processor_id: Mapped[str] = mapped_column(ForeignKey("quantum_processors.id", ondelete="CASCADE"), index=True)
