@@ -31,6 +31,15 @@ def simulation_processes(server) -> list[psutil.Process]:
     return found
 
 
+
+def assert_stopped(stubs, job_id: str, process: psutil.Process, why: str) -> None:
+    """The job reports a cancellation saying ``why``, and its simulation process is gone."""
+    result = results(stubs, job_id)
+    assert result.status == mc.ControllerJobExecutionResult.USER_CANCELLATION
+    assert why in result.status_message
+    process.wait(30)
+    assert not process.is_running()
+
 def wait_running(stubs, job_id: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -94,11 +103,7 @@ def test_an_administrator_cancels_another_users_running_job_from_the_cli(server,
     done = subprocess.run([OPENQCS, "admin", "job", "cancel", long_id], env=server.env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    result = results(stubs, long_id)
-    assert result.status == mc.ControllerJobExecutionResult.USER_CANCELLATION
-    assert "cancelled by an administrator while it ran" in result.status_message
-    process.wait(30)
-    assert not process.is_running()
+    assert_stopped(stubs, long_id, process, "cancelled by an administrator while it ran")
 
 
 def test_a_job_whose_client_stopped_waiting_is_stopped(server, stubs, ideal):
@@ -123,11 +128,7 @@ def test_a_job_whose_client_stopped_waiting_is_stopped(server, stubs, ideal):
             break
         time.sleep(0.5)
     assert status == sc.GetControllerJobStatusResponse.CANCELED
-    result = results(stubs, long_id)
-    assert result.status == mc.ControllerJobExecutionResult.USER_CANCELLATION
-    assert "client stopped waiting" in result.status_message
-    process.wait(30)
-    assert not process.is_running()
+    assert_stopped(stubs, long_id, process, "client stopped waiting")
 
 
 def test_a_job_that_keeps_killing_its_process_fails_after_its_attempts(server, stubs, ideal):
