@@ -7,11 +7,11 @@ it reads back. Bad input raises ValueError with a message meant for the user.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import stim
+from cachetools import LRUCache, cached
 
 from openqcs.forest.quilc.cliffords import key, parse_clifford
 
@@ -135,24 +135,10 @@ class CliffordTable:
         return list(self.identity_word if element == 0 else self.words[element])
 
 
-_TABLES: OrderedDict[tuple[str, ...], CliffordTable] = OrderedDict()
-_TABLES_LOCK = threading.Lock()
-_MAX_TABLES = 8
-
-
+@cached(LRUCache(maxsize=8), key=lambda generators: tuple(key(g) for g in generators), lock=threading.Lock())
 def group_table(generators: list[stim.Tableau]) -> CliffordTable:
     """The memoised table for these generators (in this order: words index into the list)."""
-    cache_key = tuple(key(g) for g in generators)
-    with _TABLES_LOCK:
-        if cache_key in _TABLES:
-            _TABLES.move_to_end(cache_key)
-            return _TABLES[cache_key]
-    table = _breadth_first(generators)
-    with _TABLES_LOCK:
-        _TABLES[cache_key] = table
-        while len(_TABLES) > _MAX_TABLES:
-            _TABLES.popitem(last=False)
-    return table
+    return _breadth_first(generators)
 
 
 def _breadth_first(generators: list[stim.Tableau]) -> CliffordTable:
