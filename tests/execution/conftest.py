@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import pytest
 
 from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
 from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
-from openqcs.processors.service import import_isa
-from tests.support.factories import TestUser, make_user
+from tests.support.factories import TestUser, make_reference_processor, make_user
 
 # The reference ISAs, as the processors domain ships them.
 ISA_DIR = Path(__file__).resolve().parents[2] / "src/openqcs/processors/data"
@@ -24,18 +22,7 @@ BELL = ("DECLARE ro BIT[2]\n"
         "RZ(pi/2) 1\nRX(pi/2) 1\nRZ(pi/2) 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n")
 
 
-def add_processor(ctx, *, source: str = "Aspen-M-3", noiseless: bool = True, public: bool = True,
-                  processor_id: str | None = None) -> str:
-    """A processor with ``source``'s ISA; a fresh id unless one is given (then created once)."""
-    processor_id = processor_id or f"Exec-{secrets.token_hex(3)}"
-    from openqcs.processors.models import Processor
-
-    with ctx.db.session(write=True) as session:
-        if session.get(Processor, processor_id) is None:
-            doc = json.loads((ISA_DIR / f"{source}.json").read_text())
-            import_isa(session, doc, now=ctx.clock.now(), processor_id=processor_id, public=public,
-                       noiseless=noiseless)
-    return processor_id
+add_processor = make_reference_processor  # the name this folder's tests import
 
 
 def fund(ctx, account_type: str, account_id: str, cents: int = 100_000) -> None:

@@ -20,10 +20,9 @@ from openqcs.config import load_settings
 from openqcs.context import AppContext
 from openqcs.db.migrate import upgrade
 from openqcs.identity.accounts import Account
-from tests.processors.conftest import add_processor
 from tests.reservations.conftest import iso, slot
 from tests.support.databases import database
-from tests.support.factories import make_user
+from tests.support.factories import make_synth_processor, make_user
 
 # Per operation, warm: (SQLite, PostgreSQL). Not counted: the generation counters the caches
 # check, read outside SQLAlchemy (SQLite: a per-thread connection; PostgreSQL: one async round
@@ -58,7 +57,7 @@ def app_ctx(request, tmp_path_factory):
 
 
 def _requests(ctx) -> tuple[dict[str, str], dict[str, tuple]]:
-    processor = add_processor(ctx, prefix="Counted")
+    processor = make_synth_processor(ctx, prefix="Counted")
     user = make_user(ctx)
     with ctx.db.session(write=True) as session:
         billing.credit(session, Account(user.idp_id, "user"), 10**9, note="test", at=ctx.clock.now())

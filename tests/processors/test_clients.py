@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.processors.conftest import add_processor, grant
 from tests.support.clients import run_client, write_qcs_config
-from tests.support.factories import make_user
+from tests.support.factories import grant_processor, make_synth_processor, make_user
 
 pytestmark = pytest.mark.clients
 
@@ -86,9 +85,9 @@ def config(server, tmp_path, token: str) -> dict[str, str]:
 
 
 def test_qcs_api_client_calls_every_processor_operation(server, demo, tmp_path):
-    secret = add_processor(server.ctx, prefix="Secret", public=False)
+    secret = make_synth_processor(server.ctx, prefix="Secret", public=False)
     for _ in range(3):
-        add_processor(server.ctx, prefix="ApiPage")
+        make_synth_processor(server.ctx, prefix="ApiPage")
     user = make_user(server.ctx)
     out = run_client("api", API_SCRIPT.replace("SECRET", secret), config(server, tmp_path, user.token))
     assert set(demo) <= set(out["ids"]) and len(out["ids"]) == len(set(out["ids"])) >= 8
@@ -104,9 +103,9 @@ def test_qcs_api_client_calls_every_processor_operation(server, demo, tmp_path):
 
 
 def test_qcs_sdk_lists_processors_and_converts_every_demo_isa(server, demo, tmp_path):
-    secret = add_processor(server.ctx, prefix="Secret", public=False)
+    secret = make_synth_processor(server.ctx, prefix="Secret", public=False)
     user = make_user(server.ctx)
-    grant(server.ctx, secret, "user", user.idp_id)
+    grant_processor(server.ctx, secret, "user", user.idp_id)
     ids = [*demo, secret]
     out = run_client("sdk", SDK_SCRIPT.replace("IDS", repr(ids)), config(server, tmp_path, user.token))
     # qcs-sdk sends its token up front, so the granted restricted processor is listed too.

@@ -6,7 +6,7 @@ import copy
 import json
 import secrets
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import typer
@@ -18,9 +18,10 @@ from openqcs.processors import cli as processor_cli
 from openqcs.processors.isa import canonical_bytes, validate_isa
 from openqcs.processors.seed import PUBLISHED, published_isa
 from openqcs.processors.synth import Medians, synthesize
+from tests.support.factories import make_synth_processor, make_user
 from tests.support.server import OPENQCS
 
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def small() -> dict:
@@ -186,6 +187,24 @@ def test_cli_synth_grant_and_set(server):
     assert f"{pid}\tAnkaa\tpublic noiseless\tISA v1 grants: group:lab" in listing
     missing = cli(server, "set", "No-Such", "--public")
     assert missing.exit_code == 1 and "not found" in missing.stderr
+
+
+def test_cli_grant_finds_the_user_whatever_the_case_of_the_email(server):
+    """Emails are stored lowercased; `admin processor grant --user Alice@X` names the same user as
+    `admin user` does, and `--user` still takes an idpId."""
+    user = make_user(server.ctx)
+    pid = make_synth_processor(server.ctx, prefix="Cli-Case", public=False)
+    path = f"/v1/quantumProcessors/{pid}"
+    assert server.client(user.token).get(path).status_code == 404
+    granted = cli(server, "grant", pid, "--user", f" {user.email.upper()} ")
+    assert granted.exit_code == 0, granted.stderr
+    assert f"{pid}: user {user.idp_id} granted" in granted.stdout
+    assert server.client(user.token).get(path).status_code == 200
+    again = cli(server, "grant", pid, "--user", user.idp_id)
+    assert again.exit_code == 0 and "already granted" in again.stdout
+    revoked = cli(server, "revoke", pid, "--user", user.email.capitalize())
+    assert revoked.exit_code == 0 and f"{pid}: user {user.idp_id} revoked" in revoked.stdout
+    assert server.client(user.token).get(path).status_code == 404
 
 
 # The CLI runs the same service code the storage tests cover on both databases: SQLite suffices.

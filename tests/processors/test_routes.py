@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from openqcs.processors.seed import published_isa
-from tests.processors.conftest import add_processor, grant
-from tests.support.factories import make_user
+from tests.support.factories import grant_processor, make_synth_processor, make_user
 
 ISA = "/v1/quantumProcessors/{}/instructionSetArchitecture"
 
@@ -41,8 +40,8 @@ def test_outsider_gets_404_but_granted_user_and_group_see_it(server, restricted)
     granted = make_user(server.ctx)
     member = make_user(server.ctx, groups=("team-" + restricted,))
     admin = make_user(server.ctx, admin=True)
-    grant(server.ctx, restricted, "user", granted.idp_id)
-    grant(server.ctx, restricted, "group", "team-" + restricted)
+    grant_processor(server.ctx, restricted, "user", granted.idp_id)
+    grant_processor(server.ctx, restricted, "group", "team-" + restricted)
     with server.client(outsider.token) as client:
         assert client.get(f"/v1/quantumProcessors/{restricted}").status_code == 404
         assert client.get(ISA.format(restricted)).status_code == 404
@@ -113,7 +112,7 @@ def test_gzip_only_when_accepted(server, demo):
 
 def test_new_import_is_served_with_a_new_etag(server, demo):
     ctx = server.ctx
-    processor_id = add_processor(ctx, prefix="Recal", seed=1)
+    processor_id = make_synth_processor(ctx, prefix="Recal", seed=1)
     with server.client() as client:
         before = client.get(ISA.format(processor_id))
         from openqcs.processors import service
@@ -139,7 +138,7 @@ def test_accessor_is_a_live_gateway_to_the_controller(server, demo):
 
 def test_processor_list_walks_pages_without_gaps_or_duplicates(server, demo):
     for _ in range(8):
-        add_processor(server.ctx, prefix="Page")
+        make_synth_processor(server.ctx, prefix="Page")
     with server.client() as client:
         everything = listed_ids(client)
         seen, token, pages, last = [], None, 0, None
@@ -212,7 +211,7 @@ def test_isa_for_execution_gives_the_latest_isa_and_noise_flag(server, demo, res
     from openqcs.processors.service import isa_for_execution, revoke
 
     insider = Principal(user_id=0, idp_id="u-insider", email="in@example.test", groups=frozenset())
-    grant(server.ctx, restricted, "user", insider.idp_id)
+    grant_processor(server.ctx, restricted, "user", insider.idp_id)
     with server.ctx.db.session() as session:
         isa, noiseless = isa_for_execution(session, "Ankaa-9Q-noiseless", None)
         assert (isa["name"], len(isa["architecture"]["nodes"]), noiseless) == ("Ankaa-9Q-noiseless", 9, True)

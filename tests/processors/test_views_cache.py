@@ -7,8 +7,7 @@ import pytest
 
 from openqcs.processors import service
 from openqcs.processors.synth import synthesize
-from tests.processors.conftest import add_processor, grant
-from tests.support.factories import make_user
+from tests.support.factories import grant_processor, make_synth_processor, make_user
 from tests.support.replicas import two_replicas
 
 
@@ -36,13 +35,13 @@ def _isa(server, processor_id: str, token: str | None = None, **headers: str):
 
 def test_grant_and_revoke_show_in_lists_and_isas_of_both_replicas_at_once(replicas):
     ctx = replicas[0].ctx
-    secret = add_processor(ctx, prefix="Hidden", public=False)
+    secret = make_synth_processor(ctx, prefix="Hidden", public=False)
     user = make_user(ctx, groups=("views-team",))
     for server in replicas:
         for _ in range(3):  # warm: later ones come from memory
             assert secret not in _ids(server, user.token)
             assert _isa(server, secret, user.token).status_code == 404
-    grant(ctx, secret, "group", "views-team")
+    grant_processor(ctx, secret, "group", "views-team")
     for server in replicas:
         assert secret in _ids(server, user.token)
         assert _isa(server, secret, user.token).json()["name"] == secret
@@ -56,7 +55,7 @@ def test_grant_and_revoke_show_in_lists_and_isas_of_both_replicas_at_once(replic
 
 def test_a_new_isa_version_replaces_the_served_one_everywhere(replicas):
     ctx = replicas[0].ctx
-    processor = add_processor(ctx, prefix="Recal", seed=1)
+    processor = make_synth_processor(ctx, prefix="Recal", seed=1)
     before = [_isa(server, processor) for server in replicas for _ in range(2)]
     etags = {r.headers["etag"] for r in before}
     assert len(etags) == 1
@@ -73,7 +72,7 @@ def test_a_new_isa_version_replaces_the_served_one_everywhere(replicas):
 
 def test_memory_answers_keep_etag_gzip_and_not_modified(replicas):
     server = replicas[0]
-    processor = add_processor(server.ctx, prefix="Zip")
+    processor = make_synth_processor(server.ctx, prefix="Zip")
     # httpx asks for gzip unless told otherwise.
     plain = [_isa(server, processor, **{"accept-encoding": "identity"}) for _ in range(3)][-1]
     assert "content-encoding" not in plain.headers

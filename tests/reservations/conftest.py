@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 import pytest
 
 from openqcs.billing import service as billing
 from openqcs.identity.accounts import Account
-from openqcs.processors.models import Processor
 from openqcs.reservations.service import align_up
+from tests.support.factories import make_processor
 
 PER_MINUTE = 10  # billing's default reservation price, cents per minute
-
-
-def make_processor(ctx, *, public: bool = True) -> str:
-    processor_id = f"Test-{secrets.token_hex(3)}"
-    with ctx.db.session(write=True) as session:
-        session.add(Processor(id=processor_id, family="Ankaa", public=public, noiseless=True,
-                              created_time=ctx.clock.now()))
-    return processor_id
 
 
 def fund(ctx, account: Account, cents: int) -> None:

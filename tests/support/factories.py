@@ -9,7 +9,10 @@ from openqcs.context import AppContext
 from openqcs.endpoints.service import ensure_default_endpoint
 from openqcs.identity.models import Group, Membership, User
 from openqcs.identity.principal import new_idp_id
+from openqcs.processors import service as processors
 from openqcs.processors.models import Processor, ProcessorAccess
+from openqcs.processors.seed import published_isa
+from openqcs.processors.synth import synthesize
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,34 @@ def make_processor(ctx: AppContext, *, prefix: str = "Test", public: bool = True
         if default_endpoint:
             ensure_default_endpoint(session, processor_id, now=ctx.clock.now())
     return processor_id
+
+
+def make_synth_processor(ctx: AppContext, *, prefix: str = "Test", public: bool = True, noiseless: bool = False,
+                         rows: int = 2, cols: int = 2, seed: int = 1) -> str:
+    """A processor with a synthesized ``rows`` x ``cols`` square-lattice ISA; returns its id."""
+    processor_id = f"{prefix}-{secrets.token_hex(3)}"
+    doc = synthesize(processor_id, rows=rows, cols=cols, seed=seed, now=ctx.clock.now())
+    with ctx.db.session(write=True) as session:
+        processors.import_isa(session, doc, now=ctx.clock.now(), public=public, noiseless=noiseless)
+    return processor_id
+
+
+def make_reference_processor(ctx: AppContext, *, source: str = "Aspen-M-3", noiseless: bool = True,
+                             public: bool = True, processor_id: str | None = None) -> str:
+    """A processor with the published ISA ``source`` (``processors/data``); a fresh id unless one
+    is given (then it is created once and reused)."""
+    processor_id = processor_id or f"Exec-{secrets.token_hex(3)}"
+    with ctx.db.session(write=True) as session:
+        if session.get(Processor, processor_id) is None:
+            processors.import_isa(session, published_isa(source), now=ctx.clock.now(), processor_id=processor_id,
+                                  public=public, noiseless=noiseless)
+    return processor_id
+
+
+def grant_processor(ctx: AppContext, processor_id: str, account_type: str, account_id: str) -> None:
+    """Let a user (idpId) or group (name) see a restricted processor."""
+    with ctx.db.session(write=True) as session:
+        processors.grant(session, processor_id, account_type=account_type, account_id=account_id)
 
 
 def default_endpoint_id(ctx: AppContext, processor_id: str) -> str:

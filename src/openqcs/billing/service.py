@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
 
 from openqcs.billing import pricing
 from openqcs.billing.models import BillingAccount, EventPrice, LedgerEntry, ProcessorPrice
 from openqcs.errors import InvalidArgument, NotFound, PaymentRequired
 from openqcs.identity.accounts import Account
-from openqcs.identity.principal import OPERATOR
 
 PRODUCTS = ("reservationCreation", "qpuJobCompletion", "qpuJobTime")
 
@@ -145,6 +147,49 @@ def credit(session: Session, account: Account, amount_cents: int, *, note: str, 
                  reference=reference, at=at)
 
 
+class Statements(Protocol):
+    """A transaction that runs Core statements (``reservations.prepared.Transaction``)."""
+
+    def run(self, statement: ClauseElement, params: Mapping[str, Any]) -> None: ...
+
+    def one(self, statement: ClauseElement, params: Mapping[str, Any]) -> tuple[Any, ...] | None: ...
+
+
+_ACCOUNTS = cast(Table, BillingAccount.__table__)
+_LEDGER = cast(Table, LedgerEntry.__table__)
+# Decides and debits in one statement: on PostgreSQL it waits for the account row's lock and
+# re-checks the balance on the row as committed, so two debits can never both spend one credit.
+_DEBIT = (update(_ACCOUNTS)
+          .where(_ACCOUNTS.c.account_type == bindparam("account_type"),
+                 _ACCOUNTS.c.account_id == bindparam("account_id"),
+                 _ACCOUNTS.c.balance_cents >= bindparam("amount"))
+          .values(balance_cents=_ACCOUNTS.c.balance_cents - bindparam("amount"))
+          .returning(_ACCOUNTS.c.balance_cents))
+_BALANCE = select(_ACCOUNTS.c.balance_cents).where(_ACCOUNTS.c.account_type == bindparam("account_type"),
+                                                   _ACCOUNTS.c.account_id == bindparam("account_id"))
+_ENTRY = insert(_LEDGER)
+
+
+def new_item_id() -> str:
+    return "ii_" + secrets.token_hex(12)
+
+
+def debit(tx: Statements, account: Account, amount_cents: int, *, item_id: str, product: str, description: str,
+          reference: str, at: datetime) -> None:
+    """``charge`` in two statements: a guarded decrement of the balance, then the ledger entry
+    ``item_id``. PaymentRequired (``insufficient_payment``) if the balance would go below zero."""
+    _check_amount(amount_cents)
+    keys = {"account_type": account.type, "account_id": account.id}
+    if tx.one(_DEBIT, {**keys, "amount": amount_cents}) is None and amount_cents > 0:
+        row = tx.one(_BALANCE, keys)  # only on the way to the refusal
+        available = int(row[0]) if row is not None else 0
+        raise PaymentRequired(f"insufficient balance: {amount_cents} cents needed, {available} available",
+                              code="insufficient_payment")
+    tx.run(_ENTRY, {"item_id": item_id, **keys, "amount_cents": -amount_cents, "kind": "charge",
+                    "product": product, "quantity": 1, "description": description, "reference": reference,
+                    "created_time": at})
+
+
 def _month_start(at: datetime) -> datetime:
     return at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
@@ -184,23 +229,38 @@ def processor_price_per_minute(session: Session, processor_id: str) -> int:
     return DEFAULT_PER_MINUTE_CENTS if value is None else int(value)
 
 
+@dataclass(frozen=True)
+class ReservationRate:
+    """What booking a processor costs: started minutes × ``per_minute_cents`` + ``creation_cents``."""
+
+    per_minute_cents: int
+    creation_cents: int
+
+    def price_cents(self, start: datetime, end: datetime) -> int:
+        seconds = (end - start).total_seconds()
+        if seconds <= 0:
+            raise InvalidArgument("a reservation must end after it starts")
+        return -(-int(seconds) // 60) * self.per_minute_cents + self.creation_cents
+
+
+def reservation_rate(session: Session, processor_id: str) -> ReservationRate:
+    """The processor's rate (``billing.rates.rate_cache`` keeps it in memory)."""
+    creation = pricing.amount_cents(event_price(session, "reservationCreation", processor_id).rule, 1)
+    return ReservationRate(processor_price_per_minute(session, processor_id), creation)
+
+
 def reservation_price_cents(session: Session, processor_id: str, start: datetime, end: datetime) -> int:
     """Price of reserving ``processor_id`` from ``start`` to ``end``: started minutes × price per minute,
     plus the ``reservationCreation`` event price (0 unless configured)."""
-    seconds = (end - start).total_seconds()
-    if seconds <= 0:
-        raise InvalidArgument("a reservation must end after it starts")
-    minutes = -(-int(seconds) // 60)
-    creation = pricing.amount_cents(event_price(session, "reservationCreation", processor_id).rule, 1)
-    return minutes * processor_price_per_minute(session, processor_id) + creation
+    return reservation_rate(session, processor_id).price_cents(start, end)
 
 
 def set_processor_price(session: Session, processor_id: str, per_minute_cents: int, *, at: datetime) -> None:
-    from openqcs.processors.service import get_processor
+    from openqcs.processors.service import require_processor
 
     _check_amount(per_minute_cents)
     try:
-        get_processor(session, processor_id, OPERATOR)
+        require_processor(session, processor_id)
     except NotFound:
         raise InvalidArgument(f"no quantum processor '{processor_id}'") from None
     row = session.get(ProcessorPrice, processor_id)

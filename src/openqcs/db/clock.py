@@ -8,7 +8,7 @@ clock of a live server running in another process.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -18,20 +18,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
-
-
-class FixedClock:
-    """A clock that only moves when told to (for in-process tests)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
+        return datetime.now(UTC)
 
 
 class FileClock:
@@ -49,7 +36,7 @@ class FileClock:
                 self._mtime = mtime
         except (OSError, ValueError):
             self._offset = 0.0
-        return datetime.now(timezone.utc) + timedelta(seconds=self._offset)
+        return datetime.now(UTC) + timedelta(seconds=self._offset)
 
 
 def make_clock(clock_file: str) -> Clock:

@@ -6,10 +6,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, QueuePool
 
 
 def normalize_url(url: str) -> str:
@@ -44,11 +45,11 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 15) -> Engi
 
 def _ping_when_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_conn, record) -> None:
+    def _on_checkin(_dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_conn, record, _proxy) -> None:
+    def _on_checkout(dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
         since = record.info.get("idle_since")
         if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
             return
@@ -57,14 +58,14 @@ def _ping_when_idle(engine: Engine) -> None:
             cursor.execute("SELECT 1")
             cursor.close()
             dbapi_conn.rollback()
-        except Exception as exc:  # noqa: BLE001 - any failure: the connection is unusable
+        except Exception as exc:
             # The pool discards this connection and checks out another (SQLAlchemy retries).
             raise DisconnectionError(f"stale connection: {exc}") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
+    def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not the driver, issue BEGIN, so we can ask for BEGIN IMMEDIATE:
         # writers then queue on the database lock instead of failing mid-transaction.
         dbapi_conn.isolation_level = None
@@ -76,7 +77,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
+    def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("sqlite_write")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 

@@ -12,10 +12,17 @@ import asyncio
 import sqlite3
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exc, text
 
 from openqcs.db.engine import Database
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+    from psycopg_pool import AsyncConnectionPool
+
+Row = tuple[Any, ...]
 
 
 class LocalSqlite:
@@ -28,15 +35,16 @@ class LocalSqlite:
         self._local = threading.local()
 
     def connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            assert self.path is not None, "an SQLite file database"
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             self._local.conn = conn
         return conn
 
 
 def local_sqlite(db: Database) -> LocalSqlite:
-    found = vars(db).get("_local_sqlite")
+    found: LocalSqlite | None = vars(db).get("_local_sqlite")
     if found is None:
         found = vars(db).setdefault("_local_sqlite", LocalSqlite(db))
     return found
@@ -106,7 +114,7 @@ class AsyncCounters:
         self.db = db
         url = db.engine.url.set(drivername="postgresql")
         self.url = url.render_as_string(hide_password=False)
-        self._conn = None
+        self._conn: AsyncConnection[Row] | None = None
         self._lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = 0  # reads begun
@@ -142,7 +150,8 @@ class AsyncCounters:
                     self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
                 cursor = await self._conn.execute(self.SQL)
                 row = await cursor.fetchone()
-                for value, table in zip(row, ("auth_generation", "processor_generation")):
+                assert row is not None  # a SELECT without FROM has one row
+                for value, table in zip(row, ("auth_generation", "processor_generation"), strict=True):
                     if value is None:
                         restore_row(self.db, table)
                 return row[0], row[1]
@@ -155,7 +164,7 @@ class AsyncCounters:
         if conn is not None:
             try:
                 await conn.close()
-            except Exception:  # noqa: BLE001 - already broken
+            except Exception:
                 pass
 
 
@@ -166,10 +175,10 @@ class AsyncReads:
     def __init__(self, db: Database, size: int = 4) -> None:
         self.url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.size = size
-        self._pool = None
+        self._pool: AsyncConnectionPool[AsyncConnection[Row]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def one(self, sql: str, params: tuple) -> tuple | None:
+    async def one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
         """The first row, or None (also when the database cannot be reached: the caller falls back)."""
         from psycopg_pool import AsyncConnectionPool
 
@@ -183,5 +192,5 @@ class AsyncReads:
             async with self._pool.connection(timeout=5) as conn:
                 cursor = await conn.execute(sql, params)
                 return await cursor.fetchone()
-        except Exception:  # noqa: BLE001 - unreachable, pool timeout, …: the caller takes the full path
+        except Exception:
             return None

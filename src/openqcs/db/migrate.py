@@ -7,8 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from openqcs.domains import DOMAINS
 from openqcs.db.engine import normalize_url
+from openqcs.domains import DOMAINS
 
 PACKAGE = Path(__file__).resolve().parents[1]
 

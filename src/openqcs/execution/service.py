@@ -26,15 +26,13 @@ def processor_isa(session: Session, processor_id: str, viewer: Principal | None)
 
     ``viewer=None`` skips the visibility check (workers run jobs already admitted).
     """
-    from openqcs.processors.models import IsaVersion, Processor
-    from openqcs.processors.service import get_processor, latest_isa
+    from openqcs.processors.models import IsaVersion
+    from openqcs.processors.service import get_processor, latest_isa, require_processor
 
     if not processor_id:
         raise InvalidArgument("quantum_processor_id is required (e.g. 'Aspen-M-3')")
     if viewer is None:
-        processor = session.get(Processor, processor_id)
-        if processor is None:
-            raise NotFound(f"quantum processor '{processor_id}' not found")
+        processor = require_processor(session, processor_id)
     else:
         processor = get_processor(session, processor_id, viewer)
         if processor.status == "offline":

@@ -4,42 +4,47 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
-from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from openqcs.cli import DatabaseUrl, DataDir
 from openqcs.cli import admin_context as _context
+from openqcs.context import AppContext
 from openqcs.errors import InvalidArgument
+from openqcs.identity.accounts import Account, account_exists
+from openqcs.identity.service import user_by_email
 from openqcs.processors import service
-from openqcs.processors.isa import parse_document
+from openqcs.processors.isa import parse_document, validate_isa
 from openqcs.processors.synth import Medians, synthesize
 
 app = typer.Typer(help="Quantum processors: ISAs, visibility, noise.", no_args_is_help=True)
 groups = {"processor": app}
 
-ProcessorId = Annotated[Optional[str], typer.Option("--processor", "--id",
+ProcessorId = Annotated[str | None, typer.Option("--processor", "--id",
                                                     help="Processor id (default: the ISA's name).")]
 # Every command that acts on one processor takes it as an argument or as --processor (the form
 # `admin maintenance` and `admin price` use).
-Target = Annotated[Optional[str], typer.Argument(help="Processor id (or --processor).", show_default=False)]
-TargetOption = Annotated[Optional[str], typer.Option("--processor", help="Processor id.")]
+Target = Annotated[str | None, typer.Argument(help="Processor id (or --processor).", show_default=False)]
+TargetOption = Annotated[str | None, typer.Option("--processor", help="Processor id.")]
 
 
 def _target(argument: str | None, option: str | None) -> str:
     if argument and option and argument != option:
         raise typer.BadParameter(f"two processor ids given: {argument} and --processor {option}")
-    if not (argument or option):
+    found = argument or option
+    if not found:
         raise typer.BadParameter("name the processor: PROCESSOR_ID or --processor PROCESSOR_ID")
-    return argument or option
-Public = Annotated[Optional[bool], typer.Option("--public/--restricted", help="Visible to everyone, or to grantees.")]
-Noiseless = Annotated[Optional[bool], typer.Option("--noiseless/--noisy", help="Simulate without noise.")]
+    return found
 
 
+Public = Annotated[bool | None, typer.Option("--public/--restricted", help="Visible to everyone, or to grantees.")]
+Noiseless = Annotated[bool | None, typer.Option("--noiseless/--noisy", help="Simulate without noise.")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the ISA here instead of importing it.")]
 
 
-def _store(ctx, doc, processor_id, public, noiseless) -> None:
+def _store(ctx: AppContext, doc: Any, processor_id: str | None, public: bool | None, noiseless: bool | None) -> None:
     with ctx.db.session(write=True) as session:
         version = service.import_isa(session, doc, now=ctx.clock.now(), processor_id=processor_id,
                                      public=public, noiseless=noiseless)
@@ -68,7 +73,7 @@ def synth(family: Annotated[str, typer.Option(help="Architecture family.")] = "A
           median_fiswap: Annotated[float, typer.Option(help="Median ISWAP fidelity.")] = Medians.fiswap,
           median_t1: Annotated[float, typer.Option(help="Median T1, seconds.")] = Medians.t1,
           median_t2: Annotated[float, typer.Option(help="Median T2, seconds.")] = Medians.t2,
-          output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the ISA here instead of importing it.")] = None,
+          output: Output = None,
           public: Public = None, noiseless: Noiseless = None,
           database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Generate a square-lattice processor with plausible calibration figures and import it."""
@@ -78,7 +83,7 @@ def synth(family: Annotated[str, typer.Option(help="Architecture family.")] = "A
         doc = synthesize(processor_id, rows=rows, cols=cols, seed=seed, now=ctx.clock.now(), family=family,
                          medians=medians)
         if output is not None:
-            service.validate_isa(doc)
+            validate_isa(doc)
             output.write_text(json.dumps(doc, indent=1))
             typer.echo(f"wrote {output}")
             return
@@ -96,21 +101,22 @@ def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
             typer.echo(f"{p['id']}\t{p['family']}\t{flags}\tISA v{p['isaVersion'] or '-'}{grants}")
 
 
-def _account(session, user: str | None, group: str | None) -> tuple[str, str]:
+def _account(session: Session, user: str | None, group: str | None) -> tuple[str, str]:
     if bool(user) == bool(group):
         raise InvalidArgument("give exactly one of --user or --group")
     if group:
         return "group", group
-    from openqcs.identity.models import User
+    assert user is not None
+    found = user_by_email(session, user)  # in any case, as `admin user` finds them
+    if found is not None:
+        return "user", found.idp_id
+    if account_exists(session, Account(user, "user")):
+        return "user", user
+    raise InvalidArgument(f"no user with email or idpId '{user}'")
 
-    found = session.scalar(select(User).where(or_(User.email == user, User.idp_id == user)))
-    if found is None:
-        raise InvalidArgument(f"no user with email or idpId '{user}'")
-    return "user", found.idp_id
 
-
-User_ = Annotated[Optional[str], typer.Option("--user", help="User email or idpId.")]
-Group_ = Annotated[Optional[str], typer.Option("--group", help="Group name.")]
+User_ = Annotated[str | None, typer.Option("--user", help="User email or idpId.")]
+Group_ = Annotated[str | None, typer.Option("--group", help="Group name.")]
 
 
 @app.command("grant")
@@ -137,7 +143,7 @@ def revoke(processor_id: Target = None, user: User_ = None, group: Group_ = None
 
 @app.command("set")
 def set_(processor_id: Target = None, public: Public = None, noiseless: Noiseless = None,
-         status: Annotated[Optional[str], typer.Option(
+         status: Annotated[str | None, typer.Option(
              "--status", help="online, offline (accessors not live) or degraded.")] = None,
          processor: TargetOption = None, database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Change a processor's visibility, noise or status."""

@@ -28,12 +28,15 @@ _RFC3339 = re.compile(
 )
 PROCESSOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
+# Where in the document a problem is: keys and array indexes.
+Where = tuple[str | int, ...]
+
 
 class _Problems:
     def __init__(self) -> None:
         self.items: list[FieldProblem] = []
 
-    def add(self, path: tuple, message: str) -> None:
+    def add(self, path: Where, message: str) -> None:
         if len(self.items) < MAX_PROBLEMS:
             where = ".".join(str(p) for p in path) or "<document>"
             self.items.append(FieldProblem("body", f"{where}: {message}", tuple(str(p) for p in path)))
@@ -47,7 +50,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _require(obj: Any, key: str, kind: type | tuple, path: tuple, problems: _Problems) -> Any:
+def _require(obj: Any, key: str, kind: type | tuple[type, ...], path: Where, problems: _Problems) -> Any:
     """obj[key] if present and of ``kind``; otherwise record the problem and return None."""
     if not isinstance(obj, dict):
         problems.add(path, "must be an object")
@@ -65,7 +68,7 @@ def _require(obj: Any, key: str, kind: type | tuple, path: tuple, problems: _Pro
     return value
 
 
-def _check_characteristic(char: Any, path: tuple, nodes: set[int], problems: _Problems) -> None:
+def _check_characteristic(char: Any, path: Where, nodes: set[int], problems: _Problems) -> None:
     name = _require(char, "name", str, path, problems)
     value = _require(char, "value", (int, float), path, problems)
     stamp = _require(char, "timestamp", str, path, problems)
@@ -92,7 +95,7 @@ def _check_characteristic(char: Any, path: tuple, nodes: set[int], problems: _Pr
             problems.add(path + ("parameter_values",), "must be an array of numbers")
 
 
-def _check_operation(op: Any, path: tuple, nodes: set[int], edges: set[frozenset[int]], *,
+def _check_operation(op: Any, path: Where, nodes: set[int], edges: set[frozenset[int]], *,
                      instruction: bool, problems: _Problems) -> None:
     name = _require(op, "name", str, path, problems)
     params = _require(op, "parameters", list, path, problems)
@@ -113,7 +116,8 @@ def _check_operation(op: Any, path: tuple, nodes: set[int], edges: set[frozenset
     if instruction and count is not None:
         allowed = {1: ONE_QUBIT_OPERATIONS, 2: TWO_QUBIT_OPERATIONS}.get(count)
         if allowed is None:
-            problems.add(path + ("node_count",), f"operation {name} has node_count {count}; instructions act on 1 or 2 nodes")
+            problems.add(path + ("node_count",),
+                         f"operation {name} has node_count {count}; instructions act on 1 or 2 nodes")
         elif name not in allowed:
             kind = "1-qubit" if count == 1 else "2-qubit"
             problems.add(path + ("name",), f"unknown {kind} operation '{name}' (known: {', '.join(allowed)})")
@@ -138,7 +142,7 @@ def _check_operation(op: Any, path: tuple, nodes: set[int], edges: set[frozenset
             problems.add(where + ("node_ids",), f"site {ids} of {name} is not on an architecture edge")
 
 
-def _check_rb_benchmark(benchmarks: list, nodes: set[int], rx_qubits: set[int], problems: _Problems) -> None:
+def _check_rb_benchmark(benchmarks: list[Any], nodes: set[int], rx_qubits: set[int], problems: _Problems) -> None:
     found = [(i, b) for i, b in enumerate(benchmarks) if isinstance(b, dict) and b.get("name") == RB_SIMULTANEOUS_1Q]
     if not found:
         problems.add(("benchmarks",), f"missing benchmark '{RB_SIMULTANEOUS_1Q}' (qcs-sdk needs it for RX fidelities)")
@@ -195,7 +199,8 @@ def validate_isa(doc: Any) -> None:
             if len(ids) != 2 or len(set(ids)) != 2 or not all(_is_int(n) for n in ids):
                 problems.add(("architecture", "edges", i, "node_ids"), "an edge joins exactly two distinct nodes")
             elif any(n not in nodes for n in ids):
-                problems.add(("architecture", "edges", i, "node_ids"), f"edge {ids} names a node not in architecture.nodes")
+                problems.add(("architecture", "edges", i, "node_ids"),
+                             f"edge {ids} names a node not in architecture.nodes")
             elif frozenset(ids) in edges:
                 problems.add(("architecture", "edges", i, "node_ids"), f"edge {ids} is repeated")
             else:
@@ -238,4 +243,5 @@ def parse_document(raw: bytes | str) -> Any:
     try:
         return msgspec.json.decode(raw)
     except msgspec.DecodeError as exc:
-        raise InvalidArgument(f"not valid JSON: {exc}", problems=[FieldProblem("body", f"not valid JSON: {exc}")]) from None
+        problem = FieldProblem("body", f"not valid JSON: {exc}")
+        raise InvalidArgument(f"not valid JSON: {exc}", problems=[problem]) from None

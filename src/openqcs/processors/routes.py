@@ -3,6 +3,10 @@ GetInstructionSetArchitecture, ListInstructionSetArchitectures (all JWTBearerOpt
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
 import msgspec
 from litestar import Request, Response, get
 
@@ -16,7 +20,7 @@ from openqcs.processors.schemas import (
     QuantumProcessor,
     QuantumProcessorAccessor,
 )
-from openqcs.processors.views import processor_views, visibility
+from openqcs.processors.views import Key, processor_views, visibility
 from openqcs.processors.wire import DocumentCache, bytes_response, document_response
 
 BASE = "/v1/quantumProcessors"
@@ -37,14 +41,14 @@ def _processor_ids(ctx: AppContext, viewer: Principal | None) -> list[str]:
     return processor_views(ctx).through(("ids", visibility(viewer)), load)
 
 
-def list_page(ctx: AppContext, viewer: Principal | None, params) -> bytes:
+def list_page(ctx: AppContext, viewer: Principal | None, params: Mapping[str, Any]) -> bytes:
     query = list_query(params, operation_id="ListQuantumProcessors", signer=ctx.signer, scope=_scope(viewer))
     page = paginate(_processor_ids(ctx, viewer), query, ctx.signer)
     body = ListQuantumProcessorsResponse([QuantumProcessor(i) for i in page.items], page.next_page_token)
     return msgspec.json.encode(body)
 
 
-def plain_list_key(viewer: Principal | None) -> tuple:
+def plain_list_key(viewer: Principal | None) -> Key:
     """The key of the first page without parameters (its token is bound to the caller)."""
     return ("page", _scope(viewer), visibility(viewer))
 
@@ -74,7 +78,7 @@ def get_quantum_processor_accessors(ctx: AppContext, viewer: Principal | None,
     return ListAccessorsResponse([QuantumProcessorAccessor(**a) for a in found])
 
 
-def _loader(ctx: AppContext, version_id: int):
+def _loader(ctx: AppContext, version_id: int) -> Callable[[], bytes]:
     def load() -> bytes:
         with ctx.db.session() as session:
             return service.isa_documents(session, [version_id])[version_id]
@@ -82,7 +86,7 @@ def _loader(ctx: AppContext, version_id: int):
     return load
 
 
-def isa_key(viewer: Principal | None, processor_id: str) -> tuple:
+def isa_key(viewer: Principal | None, processor_id: str) -> Key:
     return ("isa", visibility(viewer), processor_id)
 
 
@@ -113,7 +117,7 @@ def list_instruction_set_architectures(ctx: AppContext, viewer: Principal | None
         missing = [r.version_id for r in page.items if cached[r.etag] is None]
         loaded = service.isa_documents(session, missing) if missing else {}
     # Splice the stored bytes into the envelope: the documents are never re-serialized.
-    docs = [cached[r.etag] or DOCUMENTS.get(r.etag, lambda r=r: loaded[r.version_id]) for r in page.items]
+    docs = [cached[r.etag] or DOCUMENTS.get(r.etag, partial(loaded.__getitem__, r.version_id)) for r in page.items]
     body = b'{"instructionSetArchitectures":[' + b",".join(docs) + b"]"
     if page.next_page_token is not None:
         body += b',"nextPageToken":' + msgspec.json.encode(page.next_page_token)

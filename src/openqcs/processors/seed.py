@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 from openqcs.context import AppContext
 from openqcs.processors import service
@@ -24,8 +25,11 @@ ANKAA_NOISELESS = "Ankaa-9Q-noiseless"
 DEMO_IDS = (*PUBLISHED, ANKAA_SIM, ANKAA_NOISELESS)
 
 
-def published_isa(name: str) -> dict:
-    return parse_document(resources.files("openqcs.processors").joinpath("data", f"{name}.json").read_bytes())
+def published_isa(name: str) -> dict[str, Any]:
+    """A published ISA shipped in ``processors/data`` (a JSON object)."""
+    doc: dict[str, Any] = parse_document(resources.files("openqcs.processors").joinpath("data", f"{name}.json")
+                                         .read_bytes())
+    return doc
 
 
 def seed_demo(ctx: AppContext) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import ColumnElement, Select, Subquery, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from openqcs.config import Settings
@@ -26,7 +26,7 @@ class IsaRef:
     etag: str
 
 
-def _visible_to(viewer: Principal | None):
+def _visible_to(viewer: Principal | None) -> ColumnElement[bool]:
     """WHERE clause on Processor: what ``viewer`` may see (anonymous: public ones only)."""
     if viewer is None:
         return Processor.public.is_(True)
@@ -41,7 +41,7 @@ def _visible_to(viewer: Principal | None):
     return or_(Processor.public.is_(True), Processor.id.in_(grants))
 
 
-def visible_processors_query(viewer: Principal | None):
+def visible_processors_query(viewer: Principal | None) -> Select[Processor]:
     """SELECT of the processors ``viewer`` may see (anonymous: public ones only)."""
     return select(Processor).where(_visible_to(viewer))
 
@@ -52,6 +52,14 @@ def get_processor(session: Session, processor_id: str, viewer: Principal | None)
     if found is None:
         raise NotFound(f"quantum processor '{processor_id}' not found")
     return found
+
+
+def require_processor(session: Session, processor_id: str) -> Processor:
+    """The processor whoever asks (operators, workers, admin commands); NotFound when there is none."""
+    processor = session.get(Processor, processor_id)
+    if processor is None:
+        raise NotFound(f"quantum processor '{processor_id}' not found")
+    return processor
 
 
 def latest_isa(session: Session, processor_id: str) -> IsaVersion:
@@ -69,7 +77,7 @@ def list_processor_ids(session: Session, viewer: Principal | None) -> list[str]:
     return list(session.scalars(visible))
 
 
-def _latest_versions():
+def _latest_versions() -> Subquery:
     return (select(IsaVersion.processor_id, func.max(IsaVersion.version).label("version"))
             .group_by(IsaVersion.processor_id).subquery())
 
@@ -117,7 +125,8 @@ def isa_for_execution(session: Session, processor_id: str, viewer: Principal | N
     return msgspec.json.decode(latest_isa(session, processor.id).document), processor.noiseless
 
 
-def accessors(session: Session, processor_id: str, viewer: Principal | None, settings: Settings) -> list[dict]:
+def accessors(session: Session, processor_id: str, viewer: Principal | None,
+              settings: Settings) -> list[dict[str, Any]]:
     """Every processor is served by openqcs's simulator, so one live gateway: our controller."""
     processor = get_processor(session, processor_id, viewer)
     live = processor.status != "offline"
@@ -178,18 +187,11 @@ def processor_summaries(session: Session) -> list[dict[str, Any]]:
              "isaVersion": version, "grants": grants.get(p.id, [])} for p, version in rows]
 
 
-def _existing(session: Session, processor_id: str) -> Processor:
-    processor = session.get(Processor, processor_id)
-    if processor is None:
-        raise NotFound(f"quantum processor '{processor_id}' not found")
-    return processor
-
-
 def grant(session: Session, processor_id: str, *, account_type: str, account_id: str) -> bool:
     """Let a user (idpId) or group (name) see a restricted processor; False if already granted."""
     if account_type not in ("user", "group") or not account_id:
         raise InvalidArgument(f"grant a 'user' or a 'group', not {account_type!r}")
-    _existing(session, processor_id)
+    require_processor(session, processor_id)
     found = session.scalar(select(ProcessorAccess).filter_by(processor_id=processor_id, account_type=account_type,
                                                              account_id=account_id))
     if found is not None:
@@ -200,7 +202,7 @@ def grant(session: Session, processor_id: str, *, account_type: str, account_id:
 
 
 def revoke(session: Session, processor_id: str, *, account_type: str, account_id: str) -> bool:
-    _existing(session, processor_id)
+    require_processor(session, processor_id)
     found = session.scalar(select(ProcessorAccess).filter_by(processor_id=processor_id, account_type=account_type,
                                                              account_id=account_id))
     if found is None:
@@ -211,7 +213,7 @@ def revoke(session: Session, processor_id: str, *, account_type: str, account_id
 
 def set_flags(session: Session, processor_id: str, *, public: bool | None = None,
               noiseless: bool | None = None) -> Processor:
-    processor = _existing(session, processor_id)
+    processor = require_processor(session, processor_id)
     if public is not None:
         processor.public = public
     if noiseless is not None:
@@ -226,11 +228,11 @@ def set_status(session: Session, processor_id: str, status: str) -> Processor:
     """Mark a processor online, offline (accessors not live) or degraded."""
     if status not in STATUSES:
         raise InvalidArgument.field("body", "status", f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-    processor = _existing(session, processor_id)
+    processor = require_processor(session, processor_id)
     processor.status = status
     return processor
 
 
 def delete_processor(session: Session, processor_id: str) -> None:
     """Remove a processor with its ISAs and grants (and, by cascade, what refers to it)."""
-    session.delete(_existing(session, processor_id))
+    session.delete(require_processor(session, processor_id))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,11 +64,11 @@ def synthesize(name: str, *, rows: int, cols: int, seed: int, now: datetime, fam
             out["node_ids"] = node_ids
         return out
 
-    def op(name: str, count: int, sites: list[dict], params: tuple[str, ...] = ()) -> dict[str, Any]:
+    def op(name: str, count: int, sites: list[dict[str, Any]], params: tuple[str, ...] = ()) -> dict[str, Any]:
         return {"name": name, "node_count": count, "parameters": [{"name": p} for p in params],
                 "characteristics": [], "sites": sites}
 
-    def per_qubit(chars=lambda q: []) -> list[dict]:
+    def per_qubit(chars: Callable[[int], list[dict[str, Any]]] = lambda q: []) -> list[dict[str, Any]]:
         return [{"node_ids": [q], "characteristics": chars(q)} for q in nodes]
 
     frb = {q: _fidelity(rng, medians.frb, 0.5) for q in nodes}

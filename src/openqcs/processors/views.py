@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from cachetools import LRUCache
 
@@ -20,9 +20,12 @@ from openqcs.db.generations import GenerationReader
 from openqcs.identity.principal import Principal
 
 SIZE = 4096
+T = TypeVar("T")
+# Who sees the same processors; entries are keyed by it and by what was asked.
+Key = tuple[Any, ...]
 
 
-def visibility(viewer: Principal | None) -> tuple:
+def visibility(viewer: Principal | None) -> Key:
     """Who sees the same processors: anonymous callers, administrators, or a user with groups."""
     if viewer is None:
         return ("anonymous",)
@@ -34,16 +37,16 @@ def visibility(viewer: Principal | None) -> tuple:
 class ProcessorViews:
     def __init__(self, ctx: AppContext) -> None:
         self.generations = GenerationReader(ctx.db, "processor_generation")
-        self._items: LRUCache[tuple, Any] = LRUCache(SIZE)
+        self._items: LRUCache[Key, Any] = LRUCache(SIZE)
         self._generation: int | None = None
         self._lock = threading.Lock()
 
-    def get(self, generation: int | None, key: tuple) -> Any | None:
+    def get(self, generation: int | None, key: Key) -> Any | None:
         with self._lock:
             self._move_to(generation)  # None (the counter is gone): forget everything
             return self._items.get(key) if generation is not None else None
 
-    def put(self, generation: int | None, key: tuple, value: Any) -> None:
+    def put(self, generation: int | None, key: Key, value: Any) -> None:
         if generation is None:
             return
         with self._lock:
@@ -56,7 +59,7 @@ class ProcessorViews:
             self._items.clear()
             self._generation = generation
 
-    def through(self, key: tuple, compute: Callable[[], Any]) -> Any:
+    def through(self, key: Key, compute: Callable[[], T]) -> T:
         """The cached value, or ``compute()`` stored under the generation read *before* it ran
         (a change committed meanwhile then shows as a newer generation and is not missed)."""
         generation = self.generations.read()
@@ -64,11 +67,11 @@ class ProcessorViews:
         if found is None:
             found = compute()
             self.put(generation, key, found)
-        return found
+        return cast(T, found)
 
 
 def processor_views(ctx: AppContext) -> ProcessorViews:
-    found = vars(ctx).get("_processor_views")
+    found: ProcessorViews | None = vars(ctx).get("_processor_views")
     if found is None:
         found = vars(ctx).setdefault("_processor_views", ProcessorViews(ctx))
     return found

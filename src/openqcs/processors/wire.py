@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import gzip
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from typing import Any
 
+from cachetools import LRUCache
 from litestar import Request, Response
 
 JSON = "application/json; charset=utf-8"
@@ -19,51 +20,31 @@ GZIP_SUFFIX = "-gzip"
 
 
 class DocumentCache:
-    """LRU of ``etag -> (identity bytes, gzip bytes | None)``, bounded by total size."""
+    """Document bytes by ETag, and their gzip form by the gzip ETag: an LRU bounded by total size."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, list] = OrderedDict()
-        self._size = 0
+        self._items: LRUCache[str, bytes] = LRUCache(max_bytes, getsizeof=len)
         self._lock = threading.Lock()
 
     def peek(self, etag: str) -> bytes | None:
         with self._lock:
-            entry = self._items.get(etag)
-            return entry[0] if entry is not None else None
+            return self._items.get(etag)
 
     def get(self, etag: str, load: Callable[[], bytes]) -> bytes:
-        with self._lock:
-            entry = self._items.get(etag)
-            if entry is not None:
-                self._items.move_to_end(etag)
-                return entry[0]
-        body = load()
-        with self._lock:
-            if etag not in self._items:
-                self._items[etag] = [body, None]
-                self._size += len(body)
-                self._evict()
-        return body
+        return self._through(etag, load)
 
     def gzipped(self, etag: str, body: bytes) -> bytes:
-        with self._lock:
-            entry = self._items.get(etag)
-            if entry is not None and entry[1] is not None:
-                return entry[1]
-        packed = gzip.compress(body, compresslevel=6, mtime=0)
-        with self._lock:
-            entry = self._items.get(etag)
-            if entry is not None and entry[1] is None:
-                entry[1] = packed
-                self._size += len(packed)
-                self._evict()
-        return packed
+        return self._through(etag + GZIP_SUFFIX, lambda: gzip.compress(body, compresslevel=6, mtime=0))
 
-    def _evict(self) -> None:
-        while self._size > self.max_bytes and len(self._items) > 1:
-            _, (body, packed) = self._items.popitem(last=False)
-            self._size -= len(body) + (len(packed) if packed else 0)
+    def _through(self, key: str, make: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            found = self._items.get(key)
+        if found is None:
+            found = make()  # outside the lock: loading and compressing take a while
+            with self._lock:
+                if len(found) <= self._items.maxsize:  # cachetools refuses what is larger
+                    self._items[key] = found
+        return found
 
 
 def accepts_gzip(headers: Mapping[str, str]) -> bool:
@@ -107,15 +88,16 @@ def document_answer(headers: Mapping[str, str], cache: DocumentCache, etag: str,
     return 200, out, body
 
 
-def document_response(request: Request, cache: DocumentCache, etag: str, load: Callable[[], bytes]) -> Response:
+def document_response(request: Request[Any, Any, Any], cache: DocumentCache, etag: str,
+                      load: Callable[[], bytes]) -> Response[bytes]:
     status, headers, body = document_answer(request.headers, cache, etag, load)
     if status == 304:
         return Response(body, status_code=304, headers=headers)
     return Response(body, status_code=status, headers=headers, media_type=JSON)
 
 
-def bytes_response(request: Request, body: bytes, headers: dict[str, str] | None = None,
-                   packed: Callable[[], bytes] | None = None, min_gzip: int = 1024) -> Response:
+def bytes_response(request: Request[Any, Any, Any], body: bytes, headers: dict[str, str] | None = None,
+                   packed: Callable[[], bytes] | None = None, min_gzip: int = 1024) -> Response[bytes]:
     """A JSON response from ready bytes, gzip-compressed when the client accepts it and it pays off."""
     headers = {"Vary": "Accept-Encoding", **(headers or {})}
     if len(body) >= min_gzip and accepts_gzip(request.headers):

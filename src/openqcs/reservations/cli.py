@@ -38,25 +38,18 @@ def add(
     data_dir: DataDir = None,
 ) -> None:
     """Add a maintenance window; prints it as JSON."""
+    from openqcs.processors.service import require_processor
     from openqcs.reservations.service import add_maintenance, busy_intervals
 
     with _context(database_url, data_dir) as ctx:
         with ctx.db.session(write=True) as session:
-            _require_processor(session, processor)
+            require_processor(session, processor)
             start_time, end_time = _time(start, "--start"), _time(end, "--end")
             clashes = busy_intervals(session, processor, start_time, end_time)
             window = add_maintenance(session, processor, start_time, end_time, summary, ctx.clock.now())
             typer.echo(json.dumps(_as_dict(window)))
         if clashes:
             typer.echo(f"warning: {len(clashes)} existing booking(s) overlap this window", err=True)
-
-
-def _require_processor(session, processor_id: str) -> None:
-    from openqcs.errors import NotFound
-    from openqcs.processors.models import Processor
-
-    if session.get(Processor, processor_id) is None:
-        raise NotFound(f"quantum processor '{processor_id}' not found")
 
 
 @maintenance_app.command("list")
