@@ -64,6 +64,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Token bucket per principal (0: off); shared through Redis when redis_url is set.
     rate_limit_per_second: float = 0.0
     rate_limit_burst: int = 50
+    rate_limit_buckets: int = 100_000  # callers one process keeps buckets for (without Redis)
     redis_url: str = ""
     # Execution: job worker threads in `openqcs serve` (0: only `openqcs worker` processes run
     # jobs), and how long a worker's hold on a job lasts without a heartbeat before it is retried.
@@ -77,6 +78,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # simulator (HTTP), on pyquil's default ports so its defaults reach them.
     quilc_port: int = 5555
     qvm_port: int = 5000
+    # Simulations the QVM runs at once (its thread pool; qiskit-aer and numpy release the GIL).
+    qvm_threads: int = 2
 
     @property
     def db_url(self) -> str:

@@ -16,8 +16,10 @@ import msgspec
 
 from openqcs.config import load_settings
 from openqcs.forest.qvm import server
-from openqcs.forest.qvm.app import app
+from openqcs.forest.qvm.app import create_app
 from tests.support.server import free_port
+
+app = create_app(threads=2)
 
 # One trajectory per shot (classical control) on 12 qubits: seconds of work, on purpose.
 SLOW = ("DECLARE ro BIT[1]\n" + "".join(f"H {q}\nCNOT {q} {q + 1}\n" for q in range(11)) * 2

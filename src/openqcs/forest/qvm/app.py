@@ -1,7 +1,8 @@
 """The QVM's HTTP face: a raw ASGI app (one POST route; any path, as the real QVM).
 
-Simulations run on a small thread pool (qiskit-aer and numpy release the GIL), so a long one
-never blocks the event loop: ``version`` and other requests are still answered meanwhile.
+Simulations run on a small thread pool (qiskit-aer and numpy release the GIL; its size is the
+``qvm_threads`` setting), so a long one never blocks the event loop: ``version`` and other
+requests are still answered meanwhile.
 Every failure is the real QVM's error body, HTTP 500 ``{"error_type":"qvm_error","status":…}``,
 which the clients turn into ``QVMError: … <status>``.
 """
@@ -10,20 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import msgspec
 
-from openqcs.core.faults import Receive, Scope, Send
+from openqcs.core.faults import ASGIApp, Receive, Scope, Send
 from openqcs.errors import InvalidArgument
 from openqcs.forest.qvm.handlers import Reply, handle, version
 
 log = logging.getLogger("openqcs.qvm")
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # noisy 9-qubit programs are ~40 kB; leave room for long ones
-SIMULATIONS = int(os.environ.get("OPENQCS_QVM_THREADS", "2"))  # 2 cores here
-_pool = ThreadPoolExecutor(max_workers=SIMULATIONS, thread_name_prefix="qvm-sim")
 
 
 class QVMError(Exception):
@@ -52,32 +50,38 @@ def run_request(body: bytes) -> Reply:
         raise QVMError("the simulation ran out of memory; use fewer qubits") from None
 
 
-async def app(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "lifespan":
-        await _lifespan(receive, send)
-        return
-    if scope["type"] != "http":
-        return
-    if scope["method"] != "POST":
-        await _send(send, 405, error_body("the QVM accepts POST requests with a JSON body"))
-        return
-    body = await _read_body(receive)
-    if body is None:
-        await _send(send, 413, error_body(f"the request body is larger than {MAX_BODY_BYTES} bytes"))
-        return
-    try:
-        if len(body) < 256 and _is_version(body):  # pyquil asks on every get_qc: skip the pool
-            reply = version({})
-        else:
-            reply = await asyncio.get_running_loop().run_in_executor(_pool, run_request, body)
-    except QVMError as exc:
-        await _send(send, exc.http_status, error_body(exc.status))
-        return
-    except Exception as exc:
-        log.exception("QVM request failed")
-        await _send(send, 500, error_body(f"internal error in the simulator: {type(exc).__name__}: {exc}"))
-        return
-    await _send(send, 200, reply.body, reply.content_type)
+def create_app(threads: int) -> ASGIApp:
+    """The QVM's ASGI app, running simulations on ``threads`` pool threads."""
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="qvm-sim")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(pool, receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["method"] != "POST":
+            await _send(send, 405, error_body("the QVM accepts POST requests with a JSON body"))
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await _send(send, 413, error_body(f"the request body is larger than {MAX_BODY_BYTES} bytes"))
+            return
+        try:
+            if len(body) < 256 and _is_version(body):  # pyquil asks on every get_qc: skip the pool
+                reply = version({})
+            else:
+                reply = await asyncio.get_running_loop().run_in_executor(pool, run_request, body)
+        except QVMError as exc:
+            await _send(send, exc.http_status, error_body(exc.status))
+            return
+        except Exception as exc:
+            log.exception("QVM request failed")
+            await _send(send, 500, error_body(f"internal error in the simulator: {type(exc).__name__}: {exc}"))
+            return
+        await _send(send, 200, reply.body, reply.content_type)
+
+    return app
 
 
 def _is_version(body: bytes) -> bool:
@@ -117,13 +121,13 @@ def _warm_up() -> None:
     get_engine("aer")
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def _lifespan(pool: ThreadPoolExecutor, receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            _pool.submit(_warm_up)
+            pool.submit(_warm_up)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            _pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
             await send({"type": "lifespan.shutdown.complete"})
             return

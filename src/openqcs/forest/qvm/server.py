@@ -21,7 +21,8 @@ def start(settings: Settings) -> Callable[[], None] | None:
     if not settings.qvm_port:
         return None
     process = subprocess.Popen([sys.executable, "-m", "openqcs.forest.qvm.launch", "--host", settings.host,
-                                "--port", str(settings.qvm_port), "--parent", str(os.getpid())])
+                                "--port", str(settings.qvm_port), "--threads", str(settings.qvm_threads),
+                                "--parent", str(os.getpid())])
     # pyquil asks the QVM for its version while building every QVM-backed computer: be up first.
     if not _wait_listening(settings.host, settings.qvm_port, process):
         log.error("the QVM did not start listening on %s:%s", settings.host, settings.qvm_port)
