@@ -17,7 +17,8 @@ Answers = dict[str, tuple[int, bytes]]
 
 
 def _answers() -> Answers:
-    table = json.loads(open(os.environ["BARE_RESPONSES"]).read())
+    with open(os.environ["BARE_RESPONSES"]) as fh:
+        table = json.load(fh)
     return {key: (value["status"], base64.b64decode(value["body"])) for key, value in table.items()}
 
 

@@ -20,6 +20,7 @@ import math
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +94,8 @@ def baseline(source: str, device: dict):
     out = transpile(circuit, target=target, optimization_level=0, layout_method="trivial",
                     routing_method="basic", seed_transpiler=compiler.SEED, callback=progress)
     ops = out.count_ops()
-    return sum(ops.get(g, 0) for g in ("cz", "cp", "xy")), out.depth(lambda i: i.operation.name != "barrier"), progress.swaps
+    two = sum(ops.get(g, 0) for g in ("cz", "cp", "xy"))
+    return two, out.depth(lambda i: i.operation.name != "barrier"), progress.swaps
 
 
 def ours(source: str, device: dict, level: int):
@@ -122,10 +124,10 @@ def run(repeat: int) -> list[dict]:
             if name == "qft10" and live < 10:
                 continue
             row = {"device": dev_name, "circuit": name}
-            seconds, (two, depth, swaps) = timed(lambda: baseline(source, device), repeat)
+            seconds, (two, depth, swaps) = timed(partial(baseline, source, device), repeat)
             row["baseline"] = {"s": seconds, "2q": two, "depth": depth, "swaps": swaps}
             for level in (1, 2, 3):
-                seconds, (two, depth, swaps) = timed(lambda: ours(source, device, level), repeat)
+                seconds, (two, depth, swaps) = timed(partial(ours, source, device, level), repeat)
                 row[f"level{level}"] = {"s": seconds, "2q": two, "depth": depth, "swaps": swaps}
             rows.append(row)
     compiler.OPTIMIZATION_LEVEL = 2

@@ -17,18 +17,19 @@ import statistics
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from openqcs.simulator.simulate import run_program  # noqa: E402
 from openqcs.processors.seed import published_isa  # noqa: E402
 from openqcs.processors.service import import_isa  # noqa: E402
+from openqcs.simulator.simulate import run_program  # noqa: E402
+from tests.execution.conftest import fund  # noqa: E402
 from tests.support.clients import run_client, write_qcs_config  # noqa: E402
 from tests.support.databases import database  # noqa: E402
-from tests.execution.conftest import fund  # noqa: E402
 from tests.support.factories import make_user  # noqa: E402
 from tests.support.server import live_server  # noqa: E402
 
@@ -42,7 +43,7 @@ def load_isa() -> dict:
 
 def ghz(qubits: list[int]) -> str:
     lines = [f"DECLARE ro BIT[{len(qubits)}]", f"H {qubits[0]}"]
-    lines += [f"CNOT {a} {b}" for a, b in zip(qubits, qubits[1:])]
+    lines += [f"CNOT {a} {b}" for a, b in pairwise(qubits)]
     lines += [f"MEASURE {q} ro[{i}]" for i, q in enumerate(qubits)]
     return "\n".join(lines) + "\n"
 

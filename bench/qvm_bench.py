@@ -97,7 +97,8 @@ def time_pyquil(name: str, quil: str, shots: int, repeat: int, qvm_url: str) -> 
 
 
 def table(rows: list[dict]) -> str:
-    head = f"{'program':<10} {'http shots/s':>13} {'pyquil→qvm':>12} {'pyqvm':>10} {'http/pyqvm':>11} {'pyquil→qvm/pyqvm':>17}"
+    head = (f"{'program':<10} {'http shots/s':>13} {'pyquil→qvm':>12} {'pyqvm':>10} {'http/pyqvm':>11} "
+            f"{'pyquil→qvm/pyqvm':>17}")
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r['program']:<10} {r['http']:>13,.0f} {r['pyquil_qvm']:>12,.0f} {r['pyqvm']:>10,.1f} "

@@ -51,10 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[dict] = []
 
     def report(site: str, figure: str, published: float, recovered: float, infidelity: bool = True) -> None:
-        if infidelity:
-            rel = ((1 - recovered) - (1 - published)) / (1 - published)
-        else:
-            rel = (recovered - published) / published
+        # relative error of the infidelity (fidelities) or of the figure itself (times)
+        base, got = (1 - published, 1 - recovered) if infidelity else (published, recovered)
+        rel = (got - base) / base
         rows.append({"site": site, "figure": figure, "published": published, "recovered": recovered, "rel": rel})
         print(f"{site:<8}{figure:<10}{published:>12.6g}{recovered:>12.6g}{rel:>+9.1%}", flush=True)
 
@@ -76,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         published = dev.edge_fidelity("CZ", a, b)
         # About 1.5 CZ and a few pulses per 2-qubit Clifford: decay to a tenth at the longest.
         guess = 1 - 4 / 3 * (1.5 * (1 - published) + 0.02)
-        lengths = sorted({int(round(m)) for m in np.geomspace(1, np.log(0.1) / np.log(guess), 8)})
+        lengths = sorted({round(m) for m in np.geomspace(1, np.log(0.1) / np.log(guess), 8)})
         _, _, fidelity = ch.interleaved_rb(run, a, b, lengths, args.irb_sequences, 500, seed=a * 1000 + b)
         report(f"{a}-{b}", "fCZ", published, fidelity)
     print(f"({time.perf_counter() - started:.0f} s)")

@@ -17,6 +17,8 @@ import json
 import statistics
 import sys
 import time
+from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +63,7 @@ def cz_path(device, length: int) -> list[int]:
 
 def ghz(path: list[int]) -> list[str]:
     lines = [g.format(q=path[0]) for g in H]
-    for a, b in zip(path, path[1:]):
+    for a, b in pairwise(path):
         lines += [g.format(q=b) for g in H] + [f"CZ {a} {b}"] + [g.format(q=b) for g in H]
     return lines
 
@@ -73,7 +75,7 @@ def layers(path: list[int], depth: int, clifford: bool, seed: int = 1) -> list[s
         for q in path:
             angle = f"{int(rng.integers(4))}*pi/2" if clifford else f"{rng.uniform(0, 2 * np.pi):.6f}"
             lines += [f"RZ({angle}) {q}", f"RX(pi/2) {q}"]
-        lines += [f"CZ {a} {b}" for a, b in list(zip(path, path[1:]))[d % 2::2]]
+        lines += [f"CZ {a} {b}" for a, b in list(pairwise(path))[d % 2::2]]
     return lines
 
 
@@ -112,8 +114,8 @@ def run(repeat: int, widths: list[int]) -> list[dict]:
                 engine = get_engine(name)
                 if n > LIMITS.get((name, noisy), 99) or (name == "stim" and not engine.accepts(parsed, memory, noise)):
                     continue
-                row[name] = timed(lambda: engine.run(parsed, memory, SHOTS, noise, 1), repeat)
-            row["auto"] = timed(lambda: run_program(quil, isa, SHOTS, {}, noiseless=not noisy, seed=1), repeat)
+                row[name] = timed(partial(engine.run, parsed, memory, SHOTS, noise, 1), repeat)
+            row["auto"] = timed(partial(run_program, quil, isa, SHOTS, {}, noiseless=not noisy, seed=1), repeat)
             rows.append(row)
             print(line(row), flush=True)
     return rows
@@ -126,7 +128,8 @@ HEAD = f"{'circuit':<10}{'noise':<7}{'qubits':>6}{'ops':>6}{'reference s':>13}{'
 def line(r: dict) -> str:
     cells = "".join(f"{r[k]:>{w}.3f}" if k in r else f"{'-':>{w}}" for k, w in
                     (("reference", 13), ("aer", 9), ("qsim", 9), ("stim", 9), ("auto", 9)))
-    return f"{r['circuit']:<10}{'yes' if r['noise'] else 'no':<7}{r['qubits']:>6}{r['ops']:>6}{cells}  {r['auto_engine']}"
+    noise = "yes" if r["noise"] else "no"
+    return f"{r['circuit']:<10}{noise:<7}{r['qubits']:>6}{r['ops']:>6}{cells}  {r['auto_engine']}"
 
 
 def main(argv: list[str] | None = None) -> None:
