@@ -20,30 +20,26 @@ from qcs_api_client.api.quantum_processors import (
     get_instruction_set_architecture, get_quantum_processor, get_quantum_processor_accessors,
     list_instruction_set_architectures, list_quantum_processors)
 
-out = {"ids": [], "isa_names": []}
-with build_sync_client() as client:
+def every_page(list_call, client, page_size):
     token = None
     while True:
-        page = list_quantum_processors.sync(client=client, page_size=2,
-                                            **({"page_token": token} if token else {})).parsed
-        out["ids"] += [p.id for p in page.quantum_processors]
+        page = list_call.sync(client=client, page_size=page_size, **({"page_token": token} if token else {})).parsed
+        yield page
         token = page.next_page_token or None
         if not token:
-            break
+            return
+
+out = {}
+with build_sync_client() as client:
+    out["ids"] = [p.id for page in every_page(list_quantum_processors, client, 2) for p in page.quantum_processors]
     out["got"] = get_quantum_processor.sync("Aspen-M-3", client=client).parsed.id
     accessor = get_quantum_processor_accessors.sync("Aspen-M-3", client=client).parsed.accessors[0]
     out["accessor"] = [accessor.access_type.value, accessor.live, accessor.url, accessor.rank]
     isa = get_instruction_set_architecture.sync("Aspen-M-3", client=client).parsed
     out["isa"] = [isa.name, isa.architecture.family.value, len(isa.architecture.nodes),
                   sorted({op.name for op in isa.instructions})]
-    token = None
-    while True:
-        page = list_instruction_set_architectures.sync(client=client, page_size=5,
-                                                       **({"page_token": token} if token else {})).parsed
-        out["isa_names"] += [i.name for i in page.instruction_set_architectures]
-        token = page.next_page_token or None
-        if not token:
-            break
+    out["isa_names"] = [i.name for page in every_page(list_instruction_set_architectures, client, 5)
+                        for i in page.instruction_set_architectures]
     # Not an exception: the generated function returns the parsed Error.
     hidden = get_quantum_processor.sync("SECRET", client=client)
     out["secret"] = [hidden.status_code, hidden.parsed.code]
