@@ -119,10 +119,9 @@ def _book_for_demo(server) -> int:
             start += timedelta(minutes=30)
         user = identity.require_user_by_email(session, DEMO_EMAIL)
         principal = principal_for_user(session, user)
-        booked = flows.create_reservation(session, principal, Account.of_user(principal), "Aspen-M-3", start,
-                                          start + timedelta(minutes=30), "", now=ctx.clock.now(),
-                                          settings=ctx.settings)
-        return booked.id
+    booked = flows.create_reservation(ctx.db, principal, Account.of_user(principal), "Aspen-M-3", start,
+                                      start + timedelta(minutes=30), "", now=ctx.clock.now(), settings=ctx.settings)
+    return booked.id
 
 
 def test_a_second_user_sees_none_of_the_first_users_reservations(page, console_server, shots):

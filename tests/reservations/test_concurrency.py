@@ -161,14 +161,13 @@ def test_database_rejects_the_overlap_the_check_missed(db_kind, tmp_path, monkey
             caller = Principal(user_id=1, idp_id="u-constraint", email="c@example.test", groups=frozenset())
             account = Account(caller.idp_id, "user")
             fund(ctx, account, 10_000)
-            monkeypatch.setattr(service, "is_free", lambda *args: True)
+            monkeypatch.setattr(service, "is_free_in", lambda *args: True)
             start = slot(ctx, days=2)
 
             def book(begin, minutes):
-                with ctx.db.session(write=True) as session:
-                    return flows.create_reservation(session, caller, account, processor, begin,
-                                                    begin + timedelta(minutes=minutes), "", now=ctx.clock.now(),
-                                                    settings=ctx.settings).price
+                return flows.create_reservation(ctx.db, caller, account, processor, begin,
+                                                begin + timedelta(minutes=minutes), "", now=ctx.clock.now(),
+                                                settings=ctx.settings).price
 
             assert book(start, 60) == 600
             try:

@@ -83,3 +83,13 @@ class EventPrice(Base):
     unit_label: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_time: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PriceGeneration(Base):
+    """One row (id 1) whose ``value`` triggers bump on any change to prices (billing_0003); the
+    in-memory reservation rates (``billing/rates.py``) check it."""
+
+    __tablename__ = "price_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

@@ -4,8 +4,9 @@ Every function takes the caller's Session and never commits: the caller owns the
 so e.g. a reservation and its debit commit or roll back together.
 
 Concurrency: every ledger write first locks the account's ``billing_accounts`` row
-(``SELECT … FOR UPDATE`` on PostgreSQL; created on first use by an upsert). On SQLite the
-caller's ``ctx.db.session(write=True)`` (BEGIN IMMEDIATE) already serializes writers.
+(``SELECT … FOR UPDATE`` on PostgreSQL; created on first use by an upsert), or, for a booking's
+``debit``, decides and spends in one guarded UPDATE (which takes the same row lock). On SQLite
+the caller's write transaction (BEGIN IMMEDIATE) already serializes writers.
 
 Balance sign: internally (and from ``balance_cents``) a positive balance is credit to spend.
 The API's ``AccountBalance`` uses the opposite sign (negative = credit), see ``routes.py``.

@@ -37,9 +37,8 @@ def reservations(request: Request, ctx: AppContext, me: Principal) -> Response:
         if searched:
             start = forms.when(params.get("start"), "Start from") if params.get("start") else now
             duration = service.parse_go_duration(params.get("duration"))
-            found = service.available_windows(session, me, params["processor"], start, duration, now=now,
+            slots = service.available_windows(session, me, params["processor"], start, duration, now=now,
                                               settings=ctx.settings)[:SHOWN_SLOTS]
-            slots = [(s, e, billing.reservation_price_cents(session, params["processor"], s, e)) for s, e in found]
     default_start = service.align_up(now + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M")
     return render(request, "reservations.html", title="Reservations", processors=processors, durations=DURATIONS,
                   accounts=account_choices(me), params=params, slots=slots, searched=searched, mine=mine, groups=groups,
@@ -68,11 +67,10 @@ def book(request: Request, ctx: AppContext, me: Principal, form: dict[str, str])
     processor_id = form.get("processor", "")
     start, end = forms.when(form.get("start"), "Start"), forms.when(form.get("end"), "End")
     account = forms.account(form.get("account"), me)
-    with ctx.db.session(write=True) as session:
-        booked = flows.create_reservation(session, me, account, processor_id, start, end, form.get("notes", "")[:500],
-                                          now=ctx.clock.now(), settings=ctx.settings)
-        message = (f"Reserved {booked.processor_id} from {booked.start_time:%Y-%m-%d %H:%M} to "
-                   f"{booked.end_time:%H:%M} UTC (reservation #{booked.id}), charged ${booked.price / 100:,.2f}.")
+    booked = flows.create_reservation(ctx.db, me, account, processor_id, start, end, form.get("notes", "")[:500],
+                                      now=ctx.clock.now(), settings=ctx.settings)
+    message = (f"Reserved {booked.processor_id} from {booked.start_time:%Y-%m-%d %H:%M} to "
+               f"{booked.end_time:%H:%M} UTC (reservation #{booked.id}), charged ${booked.price / 100:,.2f}.")
     return redirect(request, f"/console/processors/{processor_id}#calendar", flash=message)
 
 

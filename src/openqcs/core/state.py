@@ -27,7 +27,8 @@ VERSION = 1
 # Kept across reset and import: they belong to this server, not to its users.
 # Generation counters stay too: bumped by the reset's own deletes, they tell every replica's
 # caches that everything changed (wiping them would turn the caches off until rebuilt).
-KEPT = frozenset({"server_secrets", "signing_keys", "alembic_version", "auth_generation", "processor_generation"})
+KEPT = frozenset({"server_secrets", "signing_keys", "alembic_version", "auth_generation", "processor_generation",
+                  "price_generation"})
 
 _baseline: dict[str, Any] | None = None
 _baseline_lock = threading.Lock()

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from litestar import Request, delete, get, post
 
-from openqcs.billing import service as billing
 from openqcs.context import AppContext
 from openqcs.errors import InvalidArgument, NotFound, PermissionDenied
 from openqcs.http.accounts import account_from
@@ -60,11 +59,10 @@ def create_reservation(request: Request, data: CreateReservationRequest, ctx: Ap
                        principal: Principal) -> ReservationBody:
     account = account_from(request, principal, data.accountId, data.accountType)
     visible = _processor_visible(ctx, principal, data.quantumProcessorId)
-    with ctx.db.session(write=True) as session:
-        booked = flows.create_reservation(session, principal, account, data.quantumProcessorId, data.startTime,
-                                          data.endTime, data.notes or "", now=ctx.clock.now(), settings=ctx.settings,
-                                          processor_visible=visible)
-        return reservation_body(booked)
+    booked = flows.create_reservation(ctx.db, principal, account, data.quantumProcessorId, data.startTime,
+                                      data.endTime, data.notes or "", now=ctx.clock.now(), settings=ctx.settings,
+                                      processor_visible=visible)
+    return reservation_body(booked)
 
 
 def _read_reservation(ctx: AppContext, principal: Principal, reservation_id: int) -> ReservationBody:
@@ -141,11 +139,9 @@ def find_available_reservations(request: Request, ctx: AppContext,
     with ctx.db.session() as session:
         windows = service.available_windows(session, principal, processor_id, start_from, duration,
                                             now=ctx.clock.now(), settings=ctx.settings)
-        page = paginate(windows, query, ctx.signer)
-        text = service.format_go_duration(duration)
-        found = [AvailableReservation(processor_id, s, e, text,
-                                      billing.reservation_price_cents(session, processor_id, s, e))
-                 for s, e in page.items]
+    page = paginate(windows, query, ctx.signer)
+    text = service.format_go_duration(duration)
+    found = [AvailableReservation(processor_id, s, e, text, price) for s, e, price in page.items]
     return FindAvailableReservationsResponse(found, page.next_page_token)
 
 

@@ -14,12 +14,14 @@ from types import SimpleNamespace
 from sqlalchemy import CompoundSelect, Connection, Row, Select, bindparam, exists, select, union_all
 from sqlalchemy.orm import Session
 
+from openqcs.billing.service import reservation_rate
 from openqcs.config import Settings
 from openqcs.errors import InvalidArgument, NotFound, PermissionDenied
 from openqcs.identity.accounts import Account, may_act_for
 from openqcs.identity.principal import Principal
 from openqcs.processors.service import get_processor
 from openqcs.reservations.models import MaintenanceWindow, Reservation
+from openqcs.reservations.prepared import Transaction
 
 SLOT = timedelta(minutes=15)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -113,6 +115,12 @@ def is_free(session: Session, processor_id: str, start: datetime, end: datetime)
     return not session.scalar(_ANY_MEETING, {"processor_id": processor_id, "start": start, "end": end})
 
 
+def is_free_in(tx: Transaction, processor_id: str, start: datetime, end: datetime) -> bool:
+    """``is_free`` inside a booking's write transaction."""
+    row = tx.one(_ANY_MEETING, {"processor_id": processor_id, "start": start, "end": end})
+    return row is None or not row[0]
+
+
 def free_windows(
     busy: Sequence[tuple[datetime, datetime]], start: datetime, until: datetime, duration: timedelta
 ) -> list[tuple[datetime, datetime]]:
@@ -135,9 +143,11 @@ def free_windows(
 
 
 def available_windows(session: Session, viewer: Principal, processor_id: str, start_from: datetime,
-                      duration: timedelta, *, now: datetime, settings: Settings) -> list[tuple[datetime, datetime]]:
-    """Free [start, end) windows of ``duration`` on the processor, from ``start_from`` (or now) for
-    ``reservation_search_days``. InvalidArgument for an unknown processor or too long a duration."""
+                      duration: timedelta, *, now: datetime,
+                      settings: Settings) -> list[tuple[datetime, datetime, int]]:
+    """Free [start, end) windows of ``duration`` on the processor with their prices in cents, from
+    ``start_from`` (or now) for ``reservation_search_days``. InvalidArgument for an unknown
+    processor or too long a duration."""
     if not processor_id:
         raise InvalidArgument.field("query", "quantumProcessorId", "quantumProcessorId is required")
     if duration > timedelta(minutes=settings.reservation_max_minutes):
@@ -149,7 +159,10 @@ def available_windows(session: Session, viewer: Principal, processor_id: str, st
         raise InvalidArgument.field("query", "quantumProcessorId", exc.message) from None
     start = max(start_from, now)
     until = start + timedelta(days=settings.reservation_search_days)
-    return free_windows(busy_intervals(session, processor_id, start, until + duration), start, until, duration)
+    rate = reservation_rate(session, processor_id)
+    return [(s, e, rate.price_cents(s, e))
+            for s, e in free_windows(busy_intervals(session, processor_id, start, until + duration), start, until,
+                                     duration)]
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
