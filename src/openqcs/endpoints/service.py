@@ -15,8 +15,7 @@ from openqcs.endpoints.models import Endpoint, EndpointProcessor, Engagement
 from openqcs.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from openqcs.identity.accounts import Account, require_account
 from openqcs.identity.principal import OPERATOR, Principal
-from openqcs.processors.models import Processor
-from openqcs.processors.service import get_processor, visible_processors_query
+from openqcs.processors.service import all_processor_ids, get_processor, visible_ids_query
 from openqcs.reservations.models import Reservation
 from openqcs.reservations.service import active_reservation
 
@@ -77,7 +76,7 @@ def _visible_query(viewer: Principal) -> Select[Endpoint]:
     stmt = select(Endpoint).where(Endpoint.deleted_time.is_(None))
     if viewer.is_admin:
         return stmt
-    seen = visible_processors_query(viewer).with_only_columns(Processor.id)
+    seen = visible_ids_query(viewer)
     shared = and_(
         Endpoint.owner_id.is_(None),
         exists().where(EndpointProcessor.endpoint_id == Endpoint.id, EndpointProcessor.processor_id.in_(seen)),
@@ -192,9 +191,8 @@ def ensure_default_endpoint(session: Session, processor_id: str, *, now: datetim
 
 def ensure_default_endpoints(session: Session, now: datetime) -> list[str]:
     """Default endpoints for every processor lacking one; returns the processors given one."""
-    missing = list(session.scalars(
-        select(Processor.id).where(~exists().where(Endpoint.default_for == Processor.id)).order_by(Processor.id)
-    ))
+    covered = set(session.scalars(select(Endpoint.default_for).where(Endpoint.default_for.is_not(None))))
+    missing = [processor_id for processor_id in all_processor_ids(session) if processor_id not in covered]
     for processor_id in missing:
         ensure_default_endpoint(session, processor_id, now=now)
     return missing

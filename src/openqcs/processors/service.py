@@ -46,6 +46,11 @@ def visible_processors_query(viewer: Principal | None) -> Select[Processor]:
     return select(Processor).where(_visible_to(viewer))
 
 
+def visible_ids_query(viewer: Principal | None) -> Select[str]:
+    """SELECT of the ids of the processors ``viewer`` may see (for ``IN`` in other domains' queries)."""
+    return visible_processors_query(viewer).with_only_columns(Processor.id)
+
+
 def get_processor(session: Session, processor_id: str, viewer: Principal | None) -> Processor:
     """The processor, if ``viewer`` may see it; restricted ones are NotFound to outsiders."""
     found = session.scalar(visible_processors_query(viewer).where(Processor.id == processor_id))
@@ -73,8 +78,12 @@ def latest_isa(session: Session, processor_id: str) -> IsaVersion:
 
 def list_processor_ids(session: Session, viewer: Principal | None) -> list[str]:
     """Ids of the processors ``viewer`` may see, in id order (the stable order pages are cut from)."""
-    visible = visible_processors_query(viewer).with_only_columns(Processor.id).order_by(Processor.id)
-    return list(session.scalars(visible))
+    return list(session.scalars(visible_ids_query(viewer).order_by(Processor.id)))
+
+
+def all_processor_ids(session: Session) -> list[str]:
+    """Every processor's id, in id order (for operators and seeds)."""
+    return list(session.scalars(select(Processor.id).order_by(Processor.id)))
 
 
 def _latest_versions() -> Subquery:
