@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from openqcs.errors import InvalidArgument
-from openqcs.processors.seed import published_isa
+from openqcs.simulator import simulate
 from openqcs.simulator.device import device_from_isa
 from openqcs.simulator.noise import depolarizing_param
-from openqcs.simulator import simulate
+from tests.simulator.data import ISA
 
 
 def run_program(*args, **kwargs):
     """Engine tests use any Quil gate: the ISA's native set is tested in test_native.py."""
     return simulate.run_program(*args, enforce_isa=False, **kwargs)
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_isa(name: str) -> dict:
-    return published_isa(name)
-
-
-ISA = load_isa("Aspen-M-3")
 BELL = "DECLARE ro BIT[2]\nH 0\nCNOT 0 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n"
 NATIVE_BELL = """DECLARE ro BIT[2]
 RZ(pi/2) 0

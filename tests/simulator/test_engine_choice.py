@@ -10,7 +10,7 @@ from openqcs.simulator.engine import choose_engine, get_engine
 from openqcs.simulator.noise import noise_for
 from openqcs.simulator.program import parse_program
 from openqcs.simulator.simulate import initial_memory
-from tests.simulator.test_engine import ISA
+from tests.simulator.data import ISA
 
 DEVICE = device_from_isa(ISA)
 # A chain of CZ-coupled live qubits on Aspen-M-3.
@@ -24,7 +24,7 @@ def chain_program(n: int, depth: int = 3, seed: int = 0) -> str:
     for d in range(depth):
         for q in qubits:
             lines += [f"RZ({rng.random() * 6:.5f}) {q}", f"RX(pi/2) {q}"]
-        for a, b in zip(qubits[d % 2::2], qubits[d % 2 + 1::2]):
+        for a, b in zip(qubits[d % 2::2], qubits[d % 2 + 1::2], strict=False):
             if frozenset((a, b)) in DEVICE.edges:
                 lines.append(f"CZ {a} {b}")
     lines += [f"MEASURE {q} ro[{i}]" for i, q in enumerate(qubits)]

@@ -6,7 +6,7 @@ import pytest
 
 from openqcs.errors import InvalidArgument
 from openqcs.simulator.simulate import check_program, run_program
-from tests.simulator.test_engine import ISA
+from tests.simulator.data import ISA
 
 # What pyquil 4.22's compile(to_native_gates=False) sends for a native program (Program.out()).
 PYQUIL_NATIVE = """DECLARE ro BIT[2]

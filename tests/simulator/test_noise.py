@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from openqcs.simulator import rb_model
 from openqcs.simulator.device import device_from_isa
 from openqcs.simulator.engines.reference import _thermal_kraus
-from openqcs.simulator import rb_model
 from openqcs.simulator.noise import PULSE_TIME, Depolarizing, Thermal, depolarizing_param, noise_for
-from tests.simulator.test_engine import ISA
+from tests.simulator.data import ISA
 
 PAULIS = [np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1, -1])]
 
@@ -21,7 +21,7 @@ def kraus_of(channel) -> list[np.ndarray]:
     paulis = PAULIS if n == 1 else [np.kron(a, b) for a in PAULIS for b in PAULIS]
     lam = channel.param
     weights = [1 - lam + lam / len(paulis)] + [lam / len(paulis)] * (len(paulis) - 1)
-    return [np.sqrt(w) * p for w, p in zip(weights, paulis)]
+    return [np.sqrt(w) * p for w, p in zip(weights, paulis, strict=True)]
 
 
 def average_fidelity(kraus_lists: list[list[np.ndarray]], d: int) -> float:
@@ -99,7 +99,7 @@ def test_readout_flip_does_not_count_the_pi_pulse_twice(qubit):
     dev = device_from_isa(ISA)
     spec = noise_for(dev, [qubit])
     flip, e = spec.readout_flip[0], spec.pi_pulse_error(0)
-    assert 0 < e and 0 < flip < 1 - dev.f_ro[qubit]
+    assert e > 0 and 0 < flip < 1 - dev.f_ro[qubit]
     measured = 1 - (flip + flip * (1 - e) + (1 - flip) * e) / 2
     assert measured == pytest.approx(dev.f_ro[qubit], abs=1e-12)
 

@@ -7,7 +7,7 @@ import pytest
 from openqcs.errors import InvalidArgument
 from openqcs.simulator.device import device_from_isa
 from openqcs.simulator.simulate import check_program, run_program
-from tests.simulator.test_engine import ISA
+from tests.simulator.data import ISA
 
 
 def test_program_info_lists_readout_and_parameter_regions():
@@ -48,10 +48,21 @@ def test_declared_ro_is_read_out_even_if_never_measured():
     ("CZ 0 0", r"a gate cannot act twice on the same qubit"),
     ("JUMP @nowhere", r"^line 1: `JUMP @nowhere`: label @nowhere is not defined"),
     ("DECLARE b BIT[1]\nJUMP-WHEN @end c[0]\nLABEL @end", r"memory region 'c' is not declared"),
-    ('PULSE 0 "rf" flat(duration: 1.0, iq: 1.0)', r"Pulse instructions are not supported"),
+    ('PULSE 0 "rf" flat(duration: 1.0, iq: 1.0)', r"`PULSE 0 \"rf\" flat\(duration: 1, iq: 1\)`: PULSE instructions are not supported on this processor"),
     ("RX(1.0) q", r"qubits must be fixed integers"),
     ("DEFGATE BAD:\n    1, 1\n    0, 1\nBAD 0", r"BAD is not unitary"),
     ("", r"the program is empty"),
+    ("DECLARE a INTEGER[1]\nSHL a[0] 1", r"^line 2: `SHL a\[0\] 1`: SHL instructions are not supported on this processor"),
+    ("WAIT", r"^line 1: `WAIT`: WAIT instructions are not supported"),
+    ("DECLARE a REAL[1]\nDECLARE b REAL[1] SHARING a", r"^line 2: `DECLARE b REAL\[1\] SHARING a`: DECLARE ... SHARING is not supported"),
+    ("DELAY 0 5.0", r"^line 1: `DELAY 0 5`: DELAY takes a duration from 0 to 1.0 s, got 5.0"),
+    ("MOVE nowhere[0] 1", r"^line 1: `MOVE nowhere\[0\] 1`: memory region 'nowhere' is not declared"),
+    ("DECLARE a REAL[1]\nADD a[2] 1", r"^line 2: `ADD a\[2\] 1`: a\[2\] is out of range"),
+    ("DEFGATE G:\n    1, 0, 0\n    0, 1, 0\n    0, 0, 1\nG 0", r"^line 5: `G 0`: DEFGATE G is not a 2\^n x 2\^n matrix"),
+    ("DEFGATE G:\n    a[0], 0\n    0, 1\nG 0", r"^line 4: `G 0`: DEFGATE G: memory region 'a' is not declared"),
+    ("DEFGATE G(%t) q AS PAULI-SUM:\n    Z(%t) q\nG(0.1) 0", r"^line 3: `G\(0.1\) 0`: DEFGATE G AS PAULI-SUM is not supported"),
+    ("DEFGATE G a AS SEQUENCE:\n    X a\nG 0", r"DEFGATE G AS SEQUENCE is not supported"),
+    ("RX(1+i) 0", r"^line 1: `RX\(1\+1.0i\) 0`: cannot evaluate its parameters: parameter evaluates to a complex number"),
 ])
 def test_bad_programs_get_precise_errors(program, message):
     with pytest.raises(InvalidArgument, match=message):
@@ -105,3 +116,9 @@ def test_too_many_qubits_and_too_costly_per_shot_runs_are_refused():
     loop = f"DECLARE ro BIT[1]\nLABEL @top\n{hadamards}MEASURE {live[0]} ro[0]\nJUMP-WHEN @top ro[0]\n"
     with pytest.raises(InvalidArgument, match=r"one simulation per shot \(classical control on 14 qubits\)"):
         run_program(loop, ISA, 1_000_000, {}, noiseless=True)
+
+
+def test_a_fence_on_an_unused_qubit_does_not_move_the_labels_after_it():
+    # FENCE 7 is dropped (qubit 7 is never used): the jump must still land on the second X.
+    quil = "DECLARE ro BIT[1]\nFENCE 7\nJUMP @flip\nX 0\nLABEL @flip\nX 0\nMEASURE 0 ro[0]\n"
+    assert run_program(quil, ISA, 5, {}, noiseless=True, enforce_isa=False).readout["ro"].tolist() == [[1]] * 5

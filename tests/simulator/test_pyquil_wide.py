@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.execution.conftest import add_processor, funded_user, wide_program
+from tests.execution.conftest import funded_user, wide_program
 from tests.support.clients import run_client, write_qcs_config
+from tests.support.factories import make_reference_processor
 
 pytestmark = pytest.mark.clients
 
@@ -30,7 +31,7 @@ print(json.dumps(out))
 
 
 def test_a_26_qubit_depth_20_program_runs_within_the_client_timeout(server, tmp_path):
-    processor = add_processor(server.ctx, noiseless=True, processor_id="Exec-Ideal")
+    processor = make_reference_processor(server.ctx, noiseless=True, processor_id="Exec-Ideal")
     user = funded_user(server.ctx)
     env = write_qcs_config(tmp_path, api_url=server.base_url, grpc_url=server.settings.grpc_url,
                            issuer=server.settings.issuer, access_token=user.token)

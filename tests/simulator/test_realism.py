@@ -11,7 +11,7 @@ import pytest
 from openqcs.simulator import characterize as ch
 from openqcs.simulator.device import device_from_isa
 from openqcs.simulator.simulate import run_program
-from tests.simulator.test_engine import ISA
+from tests.simulator.data import ISA
 
 DEVICE = device_from_isa(ISA)
 

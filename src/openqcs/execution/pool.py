@@ -88,7 +88,7 @@ def run_task(task: Task) -> Outcome:
 
     started = time.perf_counter()
     out = run_program(task.program, _isa(task.isa_version), task.shots, task.memory, noiseless=task.noiseless,
-                      seed=task.seed, engine=task.engine)
+                      seed=task.seed, engine=task.engine, isa_key=task.isa_version)
     return Outcome(out.readout, out.memory, int(round(out.duration_us)), time.perf_counter() - started)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ _RZ, _RX = gates.STANDARD["RZ"][2], gates.STANDARD["RX"][2]
 _STEPS = (math.pi / 2, -math.pi / 2, math.pi)
 
 
-def _key(u: np.ndarray) -> tuple:
+def _key(u: np.ndarray) -> tuple[float, ...]:
     """A matrix up to global phase, rounded: equal keys, equal gates."""
     flat = u.reshape(-1)
     lead = flat[np.argmax(np.abs(flat) > 1e-6)]
@@ -31,7 +32,7 @@ def _key(u: np.ndarray) -> tuple:
 def clifford_table() -> list[tuple[list[tuple[str, float]], np.ndarray]]:
     """The 24 one-qubit Cliffords, each in its shortest native form: the four Z rotations with
     no pulse, the others as RZ·RX·RZ with one pulse (what a compiler writes)."""
-    found: dict[tuple, tuple[list[tuple[str, float]], np.ndarray]] = {}
+    found: dict[tuple[float, ...], tuple[list[tuple[str, float]], np.ndarray]] = {}
     for k in range(4):
         found.setdefault(_key(_RZ(k * math.pi / 2)), ([("RZ", k * math.pi / 2)], _RZ(k * math.pi / 2)))
     for a in range(4):
@@ -69,15 +70,15 @@ def rb_sequence(q: int, length: int, rng: np.random.Generator, end_in_one: bool 
 def fit_decay(x: Sequence[float], y: Sequence[float], offset: float | None = None) -> tuple[float, float, float]:
     """(A, p, B) of y = A p^x + B, least squares (a grid over p, then A and B linear); with
     ``offset``, B is fixed to it."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
 
     def fit(p: float) -> tuple[float, float, float, float]:
-        design = np.stack([p**x, np.ones_like(x)], axis=1)
+        design = np.stack([p**xs, np.ones_like(xs)], axis=1)
         if offset is None:
-            coef = np.linalg.lstsq(design, y, rcond=None)[0]
+            coef = np.linalg.lstsq(design, ys, rcond=None)[0]
         else:
-            coef = np.array([np.linalg.lstsq(design[:, :1], y - offset, rcond=None)[0][0], offset])
-        return float(np.sum((design @ coef - y) ** 2)), float(coef[0]), p, float(coef[1])
+            coef = np.array([np.linalg.lstsq(design[:, :1], ys - offset, rcond=None)[0][0], offset])
+        return float(np.sum((design @ coef - ys) ** 2)), float(coef[0]), p, float(coef[1])
 
     coarse = np.concatenate([np.linspace(0.0, 0.99, 991), 1 - np.geomspace(1e-2, 1e-6, 2000)])
     best = min((fit(float(p)) for p in coarse), key=lambda r: r[0])
@@ -91,7 +92,7 @@ def rb_lengths(expected_infidelity: float, count: int = 8) -> list[int]:
     """Sequence lengths out to where the signal has decayed to about a tenth."""
     p = max(1 - 2 * max(expected_infidelity, 1e-5), 1e-3)
     longest = max(4, int(math.log(0.1) / math.log(p)))
-    return sorted({max(1, int(round(m))) for m in np.geomspace(1, longest, count)})
+    return sorted({max(1, round(float(m))) for m in np.geomspace(1, longest, count)})
 
 
 def randomized_benchmark(run: Runner, qubits: Sequence[int], lengths: Sequence[int], sequences: int,
@@ -101,7 +102,7 @@ def randomized_benchmark(run: Runner, qubits: Sequence[int], lengths: Sequence[i
     and readout asymmetry cancel and the survival decays to exactly 1/2."""
     rng = np.random.default_rng(seed)
     measured = list(qubits if measured is None else measured)
-    survival = {q: [] for q in measured}
+    survival: dict[int, list[float]] = {q: [] for q in measured}
     for m in lengths:
         hits = {q: 0.0 for q in measured}
         for s in range(sequences):
@@ -134,7 +135,8 @@ def readout_fidelity(run: Runner, qubits: Sequence[int], shots: int) -> dict[int
 
 def t1(run: Runner, qubit: int, delays: Sequence[float], shots: int) -> float:
     """Inversion recovery: RX(pi), DELAY t, MEASURE; P(1) = A exp(-t/T1) + B."""
-    ys = [run(_program([f"RX(pi) {qubit}", f"DELAY {qubit} {float(t)!r}"], [qubit]), shots)[:, 0].mean() for t in delays]
+    ys = [run(_program([f"RX(pi) {qubit}", f"DELAY {qubit} {float(t)!r}"], [qubit]), shots)[:, 0].mean()
+          for t in delays]
     return _time_constant(delays, ys)
 
 
@@ -154,7 +156,7 @@ def _time_constant(delays: Sequence[float], ys: Sequence[float]) -> float:
 # --- two-qubit interleaved RB ----------------------------------------------------------------
 
 
-def _native_2q(circuit, a: int, b: int) -> list[str]:
+def _native_2q(circuit: Any, a: int, b: int) -> list[str]:  # a stim.Circuit (stim is untyped)
     """A stim circuit on qubits 0, 1 (H, S, CX, ...) in native gates on ``a``, ``b``: runs of
     1-qubit gates merged into one Clifford each (what a compiler does), CX as H·CZ·H."""
     import stim
@@ -172,17 +174,19 @@ def _native_2q(circuit, a: int, b: int) -> list[str]:
     for ins in circuit:
         targets = [t.value for t in ins.targets_copy()]
         if ins.name in ("CX", "CZ", "SWAP"):
-            for c, t in zip(targets[::2], targets[1::2]):
+            for c, t in zip(targets[::2], targets[1::2], strict=True):
                 if ins.name == "SWAP":
-                    for x, y in ((c, t), (t, c), (c, t)):
+                    for y in (t, c, t):  # SWAP as three CNOTs, each on target y
                         pending[y] = hadamard @ pending[y]
-                        flush(0), flush(1)
+                        flush(0)
+                        flush(1)
                         lines.append(f"CZ {a} {b}")
                         pending[y] = hadamard @ pending[y]
                     continue
                 if ins.name == "CX":
                     pending[t] = hadamard @ pending[t]
-                flush(0), flush(1)
+                flush(0)
+                flush(1)
                 lines.append(f"CZ {a} {b}")
                 if ins.name == "CX":
                     pending[t] = hadamard @ pending[t]
@@ -190,7 +194,8 @@ def _native_2q(circuit, a: int, b: int) -> list[str]:
             u = stim.Tableau.from_named_gate(ins.name).to_unitary_matrix(endian="big")
             for t in targets:
                 pending[t] = u @ pending[t]
-    flush(0), flush(1)
+    flush(0)
+    flush(1)
     return lines
 
 

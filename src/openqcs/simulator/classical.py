@@ -6,93 +6,146 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 
-from openqcs.simulator.quil_expr import ExpressionError, enum_name
+from quil.instructions import (
+    Arithmetic,
+    ArithmeticOperand,
+    ArithmeticOperator,
+    BinaryLogic,
+    BinaryOperand,
+    BinaryOperator,
+    Comparison,
+    ComparisonOperand,
+    ComparisonOperator,
+    Convert,
+    Instruction,
+    Move,
+    UnaryLogic,
+    UnaryOperator,
+)
 
-_ARITH = {"ADD": operator.add, "SUBTRACT": operator.sub, "MULTIPLY": operator.mul, "DIVIDE": operator.truediv}
-_BINARY = {"AND": operator.and_, "IOR": operator.or_, "XOR": operator.xor}
-_COMPARE = {
-    "EQUAL": operator.eq,
-    "GREATER_THAN": operator.gt,
-    "GREATER_THAN_OR_EQUAL": operator.ge,
-    "LESS_THAN": operator.lt,
-    "LESS_THAN_OR_EQUAL": operator.le,
+from openqcs.simulator.ir import Memory
+from openqcs.simulator.quil_expr import ExpressionError, checked_ref
+
+Apply = Callable[[Memory], None]
+Lengths = Mapping[str, int]
+Read = Callable[[Memory], float]
+
+_ARITH: dict[ArithmeticOperator, Callable[[float, float], float]] = {
+    ArithmeticOperator.ADD: operator.add,
+    ArithmeticOperator.SUBTRACT: operator.sub,
+    ArithmeticOperator.MULTIPLY: operator.mul,
+    ArithmeticOperator.DIVIDE: operator.truediv,
+}
+_BINARY: dict[BinaryOperator, Callable[[int, int], int]] = {
+    BinaryOperator.AND: operator.and_,
+    BinaryOperator.IOR: operator.or_,
+    BinaryOperator.XOR: operator.xor,
+}
+_COMPARE: dict[ComparisonOperator, Callable[[float, float], bool]] = {
+    ComparisonOperator.EQUAL: operator.eq,
+    ComparisonOperator.GREATER_THAN: operator.gt,
+    ComparisonOperator.GREATER_THAN_OR_EQUAL: operator.ge,
+    ComparisonOperator.LESS_THAN: operator.lt,
+    ComparisonOperator.LESS_THAN_OR_EQUAL: operator.le,
 }
 
 
-def _ref(mref, lengths: Mapping[str, int]) -> tuple[str, int]:
-    name, index = mref.name, mref.index
-    if name not in lengths:
-        raise ExpressionError(f"memory region {name!r} is not declared")
-    if index >= lengths[name]:
-        raise ExpressionError(f"{name}[{index}] is out of range: {name} has length {lengths[name]}")
-    return name, index
-
-
-def _operand(op, lengths) -> Callable:
-    if type(op).__name__ == "MemoryReference":
-        name, index = _ref(op._0, lengths)
-        return lambda m: m[name][index]
-    value = float(op._0)
-    return lambda m: value
-
-
-def classical_op(kind: str, ins, lengths: Mapping[str, int]) -> Callable | None:
+def classical_op(ins: Instruction, lengths: Lengths) -> Apply | None:
     """A closure applying the instruction to memory, or None when we do not support it."""
-    if kind == "Move":
-        dn, di = _ref(ins.destination, lengths)
-        src = _operand(ins.source, lengths)
-
-        def move(m):
-            m[dn][di] = src(m)
-
-        return move
-    if kind == "Arithmetic":
-        dn, di = _ref(ins.destination, lengths)
-        src = _operand(ins.source, lengths)
-        fn = _ARITH[enum_name(ins.operator)]
-
-        def arith(m):
-            try:
-                m[dn][di] = fn(m[dn][di], src(m))
-            except ZeroDivisionError:
-                raise ExpressionError("division by zero") from None
-
-        return arith
-    if kind == "BinaryLogic":
-        dn, di = _ref(ins.destination, lengths)
-        src = _operand(ins.source, lengths)
-        fn = _BINARY.get(enum_name(ins.operator))
-        if fn is None:
-            return None
-
-        def logic(m):
-            m[dn][di] = fn(int(m[dn][di]), int(src(m)))
-
-        return logic
-    if kind == "UnaryLogic":
-        dn, di = _ref(ins.operand, lengths)
-        neg = enum_name(ins.operator) == "NEG"
-
-        def unary(m):
-            m[dn][di] = -m[dn][di] if neg else float(not int(m[dn][di]))
-
-        return unary
-    if kind == "Comparison":
-        dn, di = _ref(ins.destination, lengths)
-        ln, li = _ref(ins.lhs, lengths)
-        rhs = _operand(ins.rhs, lengths)
-        fn = _COMPARE[enum_name(ins.operator)]
-
-        def compare(m):
-            m[dn][di] = float(fn(m[ln][li], rhs(m)))
-
-        return compare
-    if kind == "Convert":
-        dn, di = _ref(ins.destination, lengths)
-        sn, si = _ref(ins.source, lengths)
-
-        def convert(m):
-            m[dn][di] = m[sn][si]
-
-        return convert
+    match ins:
+        case Instruction.Move(move):
+            return _move(move, lengths)
+        case Instruction.Arithmetic(arith):
+            return _arithmetic(arith, lengths)
+        case Instruction.BinaryLogic(logic):
+            return _binary(logic, lengths)
+        case Instruction.UnaryLogic(unary):
+            return _unary(unary, lengths)
+        case Instruction.Comparison(compare):
+            return _comparison(compare, lengths)
+        case Instruction.Convert(convert):
+            return _convert(convert, lengths)
     return None
+
+
+def _operand(op: ArithmeticOperand | BinaryOperand | ComparisonOperand, lengths: Lengths) -> Read:
+    match op:
+        case (ArithmeticOperand.MemoryReference(ref) | BinaryOperand.MemoryReference(ref)
+              | ComparisonOperand.MemoryReference(ref)):
+            name, index = checked_ref(ref, lengths)
+            return lambda m: m[name][index]
+        case (ArithmeticOperand.LiteralInteger(number) | ArithmeticOperand.LiteralReal(number)
+              | BinaryOperand.LiteralInteger(number) | ComparisonOperand.LiteralInteger(number)
+              | ComparisonOperand.LiteralReal(number)):
+            value = float(number)
+            return lambda m: value
+    raise ExpressionError(f"unsupported operand {op.to_quil_or_debug()}")
+
+
+def _move(ins: Move, lengths: Lengths) -> Apply:
+    dn, di = checked_ref(ins.destination, lengths)
+    src = _operand(ins.source, lengths)
+
+    def move(m: Memory) -> None:
+        m[dn][di] = src(m)
+
+    return move
+
+
+def _arithmetic(ins: Arithmetic, lengths: Lengths) -> Apply:
+    dn, di = checked_ref(ins.destination, lengths)
+    src = _operand(ins.source, lengths)
+    fn = _ARITH[ins.operator]
+
+    def arith(m: Memory) -> None:
+        try:
+            m[dn][di] = fn(m[dn][di], src(m))
+        except ZeroDivisionError:
+            raise ExpressionError("division by zero") from None
+
+    return arith
+
+
+def _binary(ins: BinaryLogic, lengths: Lengths) -> Apply | None:
+    dn, di = checked_ref(ins.destination, lengths)
+    src = _operand(ins.source, lengths)
+    fn = _BINARY.get(ins.operator)
+    if fn is None:
+        return None
+
+    def logic(m: Memory) -> None:
+        m[dn][di] = fn(int(m[dn][di]), int(src(m)))
+
+    return logic
+
+
+def _unary(ins: UnaryLogic, lengths: Lengths) -> Apply:
+    dn, di = checked_ref(ins.operand, lengths)
+    neg = ins.operator == UnaryOperator.NEG
+
+    def unary(m: Memory) -> None:
+        m[dn][di] = -m[dn][di] if neg else float(not int(m[dn][di]))
+
+    return unary
+
+
+def _comparison(ins: Comparison, lengths: Lengths) -> Apply:
+    dn, di = checked_ref(ins.destination, lengths)
+    ln, li = checked_ref(ins.lhs, lengths)
+    rhs = _operand(ins.rhs, lengths)
+    fn = _COMPARE[ins.operator]
+
+    def compare(m: Memory) -> None:
+        m[dn][di] = float(fn(m[ln][li], rhs(m)))
+
+    return compare
+
+
+def _convert(ins: Convert, lengths: Lengths) -> Apply:
+    dn, di = checked_ref(ins.destination, lengths)
+    sn, si = checked_ref(ins.source, lengths)
+
+    def convert(m: Memory) -> None:
+        m[dn][di] = m[sn][si]
+
+    return convert

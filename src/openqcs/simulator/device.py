@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 # 2-qubit gate name -> the edge characteristic that calibrates it, most specific first.
 EDGE_FIDELITY = {
@@ -61,11 +62,11 @@ class Device:
         return frozenset()
 
 
-def _chars(site: dict) -> list[dict]:
+def _chars(site: dict[str, Any]) -> list[dict[str, Any]]:
     return site.get("characteristics") or []
 
 
-def device_from_isa(isa: dict) -> Device:
+def device_from_isa(isa: dict[str, Any]) -> Device:
     """Read an ISA dict; tolerant of missing sections (a bare architecture is a noiseless device)."""
     isa = isa or {}
     arch = isa.get("architecture") or {}

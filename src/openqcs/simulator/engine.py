@@ -11,18 +11,21 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Protocol
+from functools import cache
+from typing import Protocol, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
-from openqcs.simulator.noise import NoiseSpec
-from openqcs.simulator.program import Memory, ParsedProgram
+from openqcs.simulator.ir import Memory, ParsedProgram
+from openqcs.simulator.noise import Noise
+
+Readout = dict[str, NDArray[np.int64]]
 
 
 @dataclass
 class EngineResult:
-    readout: dict[str, np.ndarray]  # register -> int64 array (shots, length)
+    readout: Readout  # register -> int64 array (shots, length)
     memory: Memory  # memory after the last shot
 
 
@@ -39,8 +42,12 @@ class Engine(Protocol):
     name: str
     capabilities: Capabilities
 
-    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: NoiseSpec | None,
+    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: Noise | None,
             seed: int | None) -> EngineResult: ...
+
+
+class CliffordEngine(Engine, Protocol):
+    def accepts(self, program: ParsedProgram, memory: Memory, noise: Noise | None) -> bool: ...
 
 
 _ENGINES: dict[str, Engine] = {}
@@ -53,11 +60,11 @@ _KNOWN = {
 }
 
 
-def _engine_class(name: str):
+def _engine_class(name: str) -> type[Engine]:
     if name not in _KNOWN:
         raise ValueError(f"unknown simulation engine {name!r}")
     module, cls, _ = _KNOWN[name]
-    return getattr(importlib.import_module(module), cls)
+    return cast("type[Engine]", getattr(importlib.import_module(module), cls))
 
 
 def get_engine(name: str = "aer") -> Engine:
@@ -74,13 +81,13 @@ EXACT_NOISE_MAX_QUBITS = 8  # density matrices (4^n): noisy depth-20 at 10 qubit
 REFERENCE_MAX_QUBITS = 12  # noiseless sampling from one state: numpy's set-up is cheapest
 
 
-def choose_engine(program: ParsedProgram, noise, memory: Memory | None = None) -> str:
+def choose_engine(program: ParsedProgram, noise: Noise | None, memory: Memory | None = None) -> str:
     """The engine for a job, from its needs and the engines' declared capabilities (``memory``
     resolves parametric gates for engines that take Clifford gates only)."""
     n = len(program.qubits)
     if noise is None and program.sampleable and n <= REFERENCE_MAX_QUBITS:
         return "reference"
-    needs_kraus = bool(getattr(noise, "has_kraus", False))
+    needs_kraus = noise is not None and noise.has_kraus
     for name in PREFERENCE:
         caps = _capabilities(name)
         if caps is None or n < caps.min_qubits:
@@ -91,18 +98,18 @@ def choose_engine(program: ParsedProgram, noise, memory: Memory | None = None) -
             continue
         if noise is not None and n <= EXACT_NOISE_MAX_QUBITS and not caps.exact_noise:
             continue
-        if caps.clifford_only and not get_engine(name).accepts(program, memory or {}, noise):
+        if caps.clifford_only and not cast(CliffordEngine, get_engine(name)).accepts(program, memory or {}, noise):
             continue
         return name
     return "aer"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _capabilities(name: str) -> Capabilities | None:
     if importlib.util.find_spec(_KNOWN[name][2]) is None:
         return None  # an optional engine that is not installed
     return _engine_class(name).capabilities
 
 
-def empty_readout(program: ParsedProgram, shots: int) -> dict[str, np.ndarray]:
+def empty_readout(program: ParsedProgram, shots: int) -> Readout:
     return {name: np.zeros((shots, length), dtype=np.int64) for name, length in program.readout.items()}

@@ -11,11 +11,12 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
-Matrix = np.ndarray
+Matrix = NDArray[np.complex128]
 
 
-def _m(rows) -> Matrix:
+def _m(rows: Sequence[Sequence[complex]]) -> Matrix:
     return np.array(rows, dtype=complex)
 
 
@@ -128,12 +129,13 @@ def apply_modifiers(modifiers: Sequence[str], base: Callable[[Sequence[float]], 
     return _modified(list(modifiers), base, list(params))
 
 
-def _modified(mods: list[str], base, params: list[float]) -> Matrix:
+def _modified(mods: list[str], base: Callable[[Sequence[float]], Matrix], params: list[float]) -> Matrix:
     if not mods:
         return base(params)
     head, rest = mods[0], mods[1:]
     if head == "DAGGER":
-        return _modified(rest, base, params).conj().T
+        dagger: Matrix = _modified(rest, base, params).conj().T
+        return dagger
     if head == "CONTROLLED":
         return _controlled(_modified(rest, base, params))
     if head == "FORKED":

@@ -32,12 +32,17 @@ experiment that defines it. Engine-neutral: engines turn the channels into their
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from openqcs.simulator.device import Device
+from openqcs.simulator.gates import Matrix
+
+if TYPE_CHECKING:
+    from openqcs.simulator.ir import Op, ParsedProgram
 
 PULSE_TIME = 40e-9
 GATE_TIME_2Q = 200e-9
@@ -51,7 +56,7 @@ NATIVE_COUNT = {"SWAP": 3, "PSWAP": 3}
 
 def depolarizing_param(fidelity: float, n_qubits: int) -> float:
     """λ of ρ -> (1-λ)ρ + λ I/d whose average gate fidelity is ``fidelity``."""
-    d = 2**n_qubits
+    d: int = 2**n_qubits
     lam = (1 - fidelity) * d / (d - 1)
     return min(max(lam, 0.0), 1.0)
 
@@ -66,7 +71,7 @@ def thermal_infidelity(t1: float, t2: float, t: float) -> float:
     return 2 * (1 - thermal_entanglement_fidelity(t1, t2, t)) / 3
 
 
-def pauli_twirl(ch: "Thermal") -> tuple[float, float]:
+def pauli_twirl(ch: Thermal) -> tuple[float, float]:
     """(p_x = p_y, p_z) of relaxation's Pauli twirl (same average fidelity)."""
     e1, e2 = math.exp(-ch.time / ch.t1), math.exp(-ch.time / ch.t2)
     px = (1 - e1) / 4
@@ -109,12 +114,30 @@ class Kraus:
     """rho -> sum_j K_j rho K_j^dagger; matrices in Quil order (first qubit most significant)."""
 
     qubits: tuple[int, ...]
-    ops: tuple[np.ndarray, ...]
+    ops: tuple[Matrix, ...]
     key: bytes  # identifies the operators for engines' caches
 
 
-Around = tuple[tuple, tuple]  # (channels before an instruction, channels after it)
+Channel = Depolarizing | Thermal | Pauli | Kraus
+Channels = tuple[Channel, ...]
+Around = tuple[Channels, Channels]  # (channels before an instruction, channels after it)
 _NOTHING: Around = ((), ())
+
+
+class Noise(Protocol):
+    """What engines ask of a noise model: a processor's calibration (``NoiseSpec``) or the noise
+    a program states (``program_noise.ProgramNoise``), both on dense qubits."""
+
+    reset_fail: list[float]  # P(a qubit found in |1> stays there)
+
+    @property
+    def has_kraus(self) -> bool: ...
+
+    def around(self, op: Op) -> Around: ...
+
+    def gate_kraus(self, name: str, qubits: tuple[int, ...]) -> Kraus | None: ...
+
+    def readout_error(self, qubit: int) -> tuple[float, float]: ...
 
 
 @dataclass
@@ -126,9 +149,14 @@ class NoiseSpec:
     readout_flip: list[float] = field(default_factory=list)
     reset_fail: list[float] = field(default_factory=list)  # P(a qubit found in |1> stays there)
     plan: dict[int, Around] = field(default_factory=dict)  # id(op) -> channels, from timeline.py
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[str, int, bool] | tuple[str, str, tuple[int, ...]], Channels] = field(
+        default_factory=dict, repr=False)
 
-    def around(self, op) -> Around:
+    @property
+    def has_kraus(self) -> bool:
+        return False
+
+    def around(self, op: Op) -> Around:
         return self.plan.get(id(op), _NOTHING)
 
     def gate_kraus(self, name: str, qubits: tuple[int, ...]) -> Kraus | None:
@@ -140,12 +168,12 @@ class NoiseSpec:
         p = self.readout_flip[qubit]
         return p, p
 
-    def idle(self, q: int, time: float) -> tuple:
+    def idle(self, q: int, time: float) -> Channels:
         """Relaxation of dense qubit ``q`` over ``time`` seconds."""
         thermal = self.thermal(q, round(time, 12))
         return () if thermal is None or thermal.time <= 0 else (thermal,)
 
-    def pulse(self, q: int, crowded: bool = False) -> tuple:
+    def pulse(self, q: int, crowded: bool = False) -> Channels:
         """Channels after an RX pulse on dense qubit ``q``; ``crowded``: a neighbour is driven meanwhile."""
         key = ("pulse", q, crowded)
         found = self._cache.get(key)
@@ -162,17 +190,17 @@ class NoiseSpec:
             f = min(f, self.device.f_rb_sim.get(p, f))
         return min(max(1 - f, 0.0) / PULSES_PER_CLIFFORD, 0.5)
 
-    def two_qubit(self, name: str, qubits: tuple[int, ...]) -> tuple:
+    def two_qubit(self, name: str, qubits: tuple[int, ...]) -> Channels:
         key = ("2q", name, qubits)
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = tuple(self._two_qubit(name, qubits))
         return found
 
-    def _two_qubit(self, name: str, qubits: tuple[int, ...]):
+    def _two_qubit(self, name: str, qubits: tuple[int, ...]) -> Iterator[Channel]:
         if len(qubits) > 2:
             # Wider gates (CCNOT, ...) compile to several 2-qubit gates: charge each neighbouring pair.
-            for a, b in zip(qubits, qubits[1:]):
+            for a, b in itertools.pairwise(qubits):
                 yield from self.two_qubit("CZ", (a, b))
             return
         a, b = (self.physical[q] for q in qubits)
@@ -191,7 +219,7 @@ class NoiseSpec:
         t2 = self.device.t2.get(p) or t1
         return Thermal(q, t1, min(t2, 2 * t1), time)
 
-    def _budget(self, qubits: tuple[int, ...], infidelity: float, time: float) -> tuple:
+    def _budget(self, qubits: tuple[int, ...], infidelity: float, time: float) -> Channels:
         """Relaxation over ``time``, then depolarizing, together of average infidelity ``infidelity``."""
         d = 2 ** len(qubits)
         fe_target = 1 - infidelity * (d + 1) / d
@@ -221,12 +249,12 @@ class NoiseSpec:
         return p0
 
 
-def noise_for(device: Device, program) -> NoiseSpec:
+def noise_for(device: Device, program: ParsedProgram | list[int]) -> NoiseSpec:
     """The calibration's noise for ``program`` (a ParsedProgram; or a list of physical qubits,
     which gives readout and reset only, with no timeline)."""
     from openqcs.simulator.timeline import plan
 
-    physical = list(getattr(program, "qubits", program))
+    physical = list(program) if isinstance(program, list) else list(program.qubits)
     spec = NoiseSpec(device, physical)
     for q, p in enumerate(physical):
         # QCS's readout experiment: (P(1|0) + P(0|RX(pi))) / 2 = 1 - fRO, where the second term is
@@ -235,6 +263,6 @@ def noise_for(device: Device, program) -> NoiseSpec:
         e = spec.pi_pulse_error(q) if target > 0 else 0.0
         spec.readout_flip.append(min(max((2 * target - e) / (2 - 2 * e), 0.0), 0.5))
         spec.reset_fail.append(min(max(1 - device.f_ar.get(p, 1.0), 0.0), 1.0))
-    if hasattr(program, "ops"):
+    if not isinstance(program, list):
         spec.plan = plan(program, spec)
     return spec

@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import quil
 from quil.expression import Expression
 
 from openqcs.errors import InvalidArgument
-from openqcs.simulator.noise import Kraus, Pauli
-from openqcs.simulator.program import GateOp, MeasureOp, ParsedProgram, Pragma, ResetOp
+from openqcs.simulator.gates import Matrix
+from openqcs.simulator.ir import GateOp, MeasureOp, Op, ParsedProgram, Pragma, ResetOp
+from openqcs.simulator.noise import Around, Channels, Kraus, Pauli
 from openqcs.simulator.quil_expr import compile_expression
 
 KRAUS_TOLERANCE = 1e-5  # the QVM's own check of sum K^dagger K = I
@@ -33,7 +35,7 @@ class ProgramNoise:
     measure_pauli: PauliTriple | None = None
     kraus: dict[tuple[str, tuple[int, ...]], Kraus] = field(default_factory=dict)  # physical qubits
     povm: dict[int, tuple[float, float]] = field(default_factory=dict)  # physical -> (p10, p01)
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[int, ...], Channels] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.reset_fail = [0.0] * len(self.physical)  # RESET itself is exact on the QVM
@@ -50,19 +52,18 @@ class ProgramNoise:
             return None
         return Kraus(qubits, found.ops, found.key)  # the same operators on dense qubits
 
-    def gate_channels(self, name: str, qubits: tuple[int, ...], virtual: bool) -> tuple:
+    def gate_channels(self, name: str, qubits: tuple[int, ...], virtual: bool) -> Channels:
         if self.gate_pauli is None:
             return ()
-        key = ("gate", qubits)
-        found = self._cache.get(key)
+        found = self._cache.get(qubits)
         if found is None:
-            found = self._cache[key] = tuple(Pauli(q, *self.gate_pauli) for q in qubits)
+            found = self._cache[qubits] = tuple(Pauli(q, *self.gate_pauli) for q in qubits)
         return found
 
-    def measure_channels(self, qubit: int) -> tuple:
+    def measure_channels(self, qubit: int) -> Channels:
         return () if self.measure_pauli is None else (Pauli(qubit, *self.measure_pauli),)
 
-    def reset_channels(self, text: str) -> tuple:
+    def reset_channels(self, text: str) -> Channels:
         # As the QVM: a whole-machine RESET is followed by gate noise on every qubit.
         if self.gate_pauli is None or text.strip() != "RESET":
             return ()
@@ -71,7 +72,7 @@ class ProgramNoise:
     def readout_error(self, qubit: int) -> tuple[float, float]:
         return self.povm.get(self.physical[qubit], (0.0, 0.0))
 
-    def around(self, op) -> tuple[tuple, tuple]:
+    def around(self, op: Op) -> Around:
         """(channels before, channels after) an instruction, as engines ask for them."""
         if isinstance(op, GateOp):
             return (), self.gate_channels(op.name, op.qubits, op.virtual)
@@ -82,7 +83,7 @@ class ProgramNoise:
         return (), ()
 
 
-def pauli_triple(value, what: str) -> PauliTriple | None:
+def pauli_triple(value: object, what: str) -> PauliTriple | None:
     """Check a request's [px, py, pz]; None (absent) means no noise."""
     if value is None:
         return None
@@ -100,7 +101,7 @@ def pauli_triple(value, what: str) -> PauliTriple | None:
 def program_noise(program: ParsedProgram, gate_noise: PauliTriple | None = None,
                   measurement_noise: PauliTriple | None = None) -> ProgramNoise | None:
     """The noise a program's pragmas and a request's noise fields describe; None when noiseless."""
-    kraus: dict[tuple[str, tuple[int, ...]], list[np.ndarray]] = {}
+    kraus: dict[tuple[str, tuple[int, ...]], list[Matrix]] = {}
     povm: dict[int, tuple[float, float]] = {}
     for pragma in program.pragmas:
         if pragma.name == "ADD-KRAUS":
@@ -119,12 +120,12 @@ def _entries(pragma: Pragma) -> list[complex]:
     data = (pragma.data or "").strip()
     if not (data.startswith("(") and data.endswith(")")):
         raise InvalidArgument(f"`{pragma.text}`: the matrix must be a quoted list \"(a b c ...)\"")
-    values = []
+    values: list[complex] = []
     for token in data[1:-1].split():
         try:
             fn, _ = compile_expression(Expression.parse(token), {})
             values.append(complex(fn({}, {})))
-        except Exception:  # noqa: BLE001 - quil's parser and our evaluator raise several types
+        except (quil.QuilError, ArithmeticError, ValueError, KeyError):  # KeyError: a %variable
             raise InvalidArgument(f"`{pragma.text}`: {token!r} is not a number") from None
     return values
 
@@ -135,7 +136,7 @@ def _qubit(text: str, pragma: Pragma) -> int:
     return int(text)
 
 
-def _kraus_pragma(pragma: Pragma) -> tuple[str, tuple[int, ...], np.ndarray]:
+def _kraus_pragma(pragma: Pragma) -> tuple[str, tuple[int, ...], Matrix]:
     if len(pragma.arguments) < 2:
         raise InvalidArgument(f"`{pragma.text}`: ADD-KRAUS needs a gate name and its qubits")
     gate, *rest = pragma.arguments
@@ -161,8 +162,8 @@ def _povm_pragma(pragma: Pragma) -> tuple[int, tuple[float, float]]:
     return qubit, (p10, p01)
 
 
-def _kraus_map(key: tuple[str, tuple[int, ...]], ops: list[np.ndarray]) -> Kraus:
-    total = sum(k.conj().T @ k for k in ops)
+def _kraus_map(key: tuple[str, tuple[int, ...]], ops: list[Matrix]) -> Kraus:
+    total: Matrix = np.sum([k.conj().T @ k for k in ops], axis=0)
     if not np.allclose(total, np.eye(total.shape[0]), atol=KRAUS_TOLERANCE):
         raise InvalidArgument(f"the ADD-KRAUS operators for {key[0]} on qubit(s) {' '.join(map(str, key[1]))} "
                               "do not preserve trace (the sum of K^dagger K must be the identity)")

@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import cmath
 import math
+import operator
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from numpy.typing import NDArray
+from quil.expression import Expression, ExpressionFunction, InfixOperator, PrefixOperator
+from quil.instructions import MemoryReference
 
 # (memory, variables) -> value
-Compiled = Callable[[Mapping[str, np.ndarray], Mapping[str, complex]], complex]
+Compiled = Callable[[Mapping[str, NDArray[np.float64]], Mapping[str, complex]], complex]
 
 
 class ExpressionError(ValueError):
     pass
 
 
-def enum_name(value) -> str:
+def enum_name(value: object) -> str:
     """Name of a ``quil`` enum member (these enums carry no ``.name``)."""
     cls = type(value)
     for name in dir(cls):
@@ -27,68 +31,66 @@ def enum_name(value) -> str:
     return str(value).upper()
 
 
-_FUNCTIONS = {
-    "CIS": lambda x: cmath.exp(1j * x),
-    "COSINE": cmath.cos,
-    "EXPONENT": cmath.exp,
-    "SINE": cmath.sin,
-    "SQUARE_ROOT": cmath.sqrt,
+_FUNCTIONS: dict[ExpressionFunction, Callable[[complex], complex]] = {
+    ExpressionFunction.CIS: lambda x: cmath.exp(1j * x),
+    ExpressionFunction.COSINE: cmath.cos,
+    ExpressionFunction.EXPONENT: cmath.exp,
+    ExpressionFunction.SINE: cmath.sin,
+    ExpressionFunction.SQUARE_ROOT: cmath.sqrt,
+}
+_INFIX: dict[InfixOperator, Callable[[complex, complex], complex]] = {
+    InfixOperator.PLUS: operator.add,
+    InfixOperator.MINUS: operator.sub,
+    InfixOperator.STAR: operator.mul,
+    InfixOperator.SLASH: operator.truediv,
+    InfixOperator.CARET: operator.pow,
 }
 
 
-def _infix(op: str, a: Compiled, b: Compiled) -> Compiled:
-    if op == "PLUS":
-        return lambda m, v: a(m, v) + b(m, v)
-    if op == "MINUS":
-        return lambda m, v: a(m, v) - b(m, v)
-    if op == "STAR":
-        return lambda m, v: a(m, v) * b(m, v)
-    if op == "SLASH":
-        return lambda m, v: a(m, v) / b(m, v)
-    if op == "CARET":
-        return lambda m, v: a(m, v) ** b(m, v)
-    raise ExpressionError(f"unsupported operator {op}")
+def checked_ref(ref: MemoryReference, declared: Mapping[str, int]) -> tuple[str, int]:
+    """(name, index) of a reference into a declared region (region name -> length)."""
+    name, index = ref.name, ref.index
+    if name not in declared:
+        raise ExpressionError(f"memory region {name!r} is not declared")
+    if index >= declared[name]:
+        raise ExpressionError(f"{name}[{index}] is out of range: {name} has length {declared[name]}")
+    return name, index
 
 
-def compile_expression(expr, declared: Mapping[str, int]) -> tuple[Compiled, bool]:
+def compile_expression(expr: Expression, declared: Mapping[str, int]) -> tuple[Compiled, bool]:
     """Return (closure, depends_on_memory). Memory references are checked against ``declared``
     (region name -> length) here, so evaluation never fails on a bad reference."""
-    kind = type(expr).__name__
-    if kind == "Number":
-        value = complex(expr._0)
-        return (lambda m, v: value), False
-    if kind in ("Pi", "PiConstant"):
-        return (lambda m, v: math.pi), False
-    if kind == "Address":
-        ref = expr._0
-        name, index = ref.name, ref.index
-        if name not in declared:
-            raise ExpressionError(f"memory region {name!r} is not declared")
-        if index >= declared[name]:
-            raise ExpressionError(f"{name}[{index}] is out of range: {name} has length {declared[name]}")
-        return (lambda m, v: m[name][index]), True
-    if kind == "Variable":
-        var = expr._0
-        return (lambda m, v: v[var]), False
-    if kind == "FunctionCall":
-        call = expr._0
-        fn = _FUNCTIONS.get(enum_name(call.function))
-        if fn is None:
-            raise ExpressionError(f"unsupported function {enum_name(call.function)}")
-        inner, dep = compile_expression(call.expression, declared)
-        return (lambda m, v: fn(inner(m, v))), dep
-    if kind == "Prefix":
-        pre = expr._0
-        inner, dep = compile_expression(pre.expression, declared)
-        if enum_name(pre.operator) == "MINUS":
-            return (lambda m, v: -inner(m, v)), dep
-        return inner, dep
-    if kind == "Infix":
-        inf = expr._0
-        left, dl = compile_expression(inf.left, declared)
-        right, dr = compile_expression(inf.right, declared)
-        return _infix(enum_name(inf.operator), left, right), dl or dr
+    match expr:
+        case Expression.Number(number):
+            value = complex(number)
+            return (lambda m, v: value), False
+        case Expression.Pi():
+            return (lambda m, v: math.pi), False
+        case Expression.Address(ref):
+            name, index = checked_ref(ref, declared)
+            return (lambda m, v: m[name][index]), True
+        case Expression.Variable(var):
+            return (lambda m, v: v[var]), False
+        case Expression.FunctionCall(call):
+            return _function(call.function, *compile_expression(call.expression, declared))
+        case Expression.Prefix(pre):
+            inner, dep = compile_expression(pre.expression, declared)
+            if pre.operator == PrefixOperator.MINUS:
+                return (lambda m, v: -inner(m, v)), dep
+            return inner, dep
+        case Expression.Infix(inf):
+            left, dl = compile_expression(inf.left, declared)
+            right, dr = compile_expression(inf.right, declared)
+            op = _INFIX[inf.operator]
+            return (lambda m, v: op(left(m, v), right(m, v))), dl or dr
     raise ExpressionError(f"unsupported expression {expr}")
+
+
+def _function(function: ExpressionFunction, inner: Compiled, dep: bool) -> tuple[Compiled, bool]:
+    fn = _FUNCTIONS.get(function)
+    if fn is None:
+        raise ExpressionError(f"unsupported function {enum_name(function)}")
+    return (lambda m, v: fn(inner(m, v))), dep
 
 
 def real(value: complex) -> float:

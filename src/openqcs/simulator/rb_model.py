@@ -10,6 +10,7 @@ pulse error is solved for so that this decay equals 1 - 2 (1 - fRB).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -58,7 +59,7 @@ def rb_decay(noise: np.ndarray) -> float:
     return float(np.max(values.real))
 
 
-def solve(channel_for, target_decay: float, high: float = 0.75) -> float:
+def solve(channel_for: Callable[[float], np.ndarray], target_decay: float, high: float = 0.75) -> float:
     """The infidelity r in [0, high] whose channel ``channel_for(r)`` (a PTM) decays at ``target_decay``."""
     lo, hi = 0.0, high
     if rb_decay(channel_for(hi)) > target_decay:

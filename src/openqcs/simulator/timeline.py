@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from openqcs.simulator import noise as nm
-from openqcs.simulator.program import DelayOp, FenceOp, GateOp, MeasureOp, ParsedProgram, ResetOp
+from openqcs.simulator.ir import DelayOp, FenceOp, GateOp, MeasureOp, Op, ParsedProgram, ResetOp
 
 
 def gate_time(op: GateOp) -> float:
@@ -19,7 +19,7 @@ def gate_time(op: GateOp) -> float:
     return nm.GATE_TIMES_2Q.get(op.name, nm.GATE_TIME_2Q) * nm.NATIVE_COUNT.get(op.name, 1)
 
 
-def op_time(op) -> tuple[tuple[int, ...], float]:
+def op_time(op: Op) -> tuple[tuple[int, ...], float]:
     """(qubits, seconds) an instruction occupies."""
     if isinstance(op, GateOp):
         return op.qubits, gate_time(op)
@@ -47,17 +47,17 @@ def longest_timeline(program: ParsedProgram) -> float:
     return max(clock)
 
 
-def plan(program: ParsedProgram, spec: "nm.NoiseSpec") -> dict[int, nm.Around]:
+def plan(program: ParsedProgram, spec: nm.NoiseSpec) -> dict[int, nm.Around]:
     """id(op) -> (channels before, channels after) for every instruction that has noise."""
     timed = not program.has_control
     n = len(program.qubits)
     clock = [0.0] * n
     drives: list[list[tuple[float, float]]] = [[] for _ in range(n)]
-    pulses: list[tuple[GateOp, int, float, float, tuple]] = []
+    pulses: list[tuple[GateOp, int, float, float, nm.Channels]] = []
     out: dict[int, nm.Around] = {}
     for op in program.ops:
-        before: list = []
-        after: list = []
+        before: list[nm.Channel] = []
+        after: list[nm.Channel] = []
         if isinstance(op, FenceOp):
             if timed:
                 top = max(clock[q] for q in op.qubits)
@@ -98,7 +98,7 @@ def plan(program: ParsedProgram, spec: "nm.NoiseSpec") -> dict[int, nm.Around]:
             out[id(op)] = (tuple(before), tuple(after))
     dense = {p: i for i, p in enumerate(program.qubits)}
     starts = [[s for s, _ in d] for d in drives]
-    for op, q, start, end, before in pulses:
+    for pulse, q, start, end, waited in pulses:
         crowded = False
         if timed:
             for p in spec.device.neighbours.get(program.qubits[q], ()):
@@ -106,7 +106,7 @@ def plan(program: ParsedProgram, spec: "nm.NoiseSpec") -> dict[int, nm.Around]:
                 if r is not None and _overlaps(drives[r], starts[r], start, end):
                     crowded = True
                     break
-        out[id(op)] = (before, spec.pulse(q, crowded))
+        out[id(pulse)] = (waited, spec.pulse(q, crowded))
     return out
 
 

@@ -8,11 +8,18 @@ Relaxation (T1/T2) is not a Pauli channel, so calibrated noise stays with the ot
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import numpy as np
+from cachetools import LRUCache
 
 from openqcs.simulator.engine import Capabilities, EngineResult, empty_readout
-from openqcs.simulator.noise import Depolarizing, Pauli
-from openqcs.simulator.program import GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
+from openqcs.simulator.ir import GateOp, MeasureOp, Memory, ParsedProgram, ResetOp
+from openqcs.simulator.noise import Channels, Depolarizing, Noise, Pauli
+
+TABLEAUX_KEPT = 4096  # gate matrices -> stim circuits (or None), per process
+StimCircuit = Any  # stim is untyped
 
 
 class StimEngine:
@@ -23,16 +30,21 @@ class StimEngine:
         import stim
 
         self._stim = stim
-        self._tableaux: dict[bytes, object] = {}
+        self._tableaux: LRUCache[bytes, StimCircuit | None] = LRUCache(maxsize=TABLEAUX_KEPT)
+        self._lock = threading.Lock()
 
-    def gate_circuit(self, matrix: np.ndarray):
+    def gate_circuit(self, matrix: np.ndarray) -> StimCircuit | None:
         """The stim circuit of a Clifford matrix (Quil order), or None when it is not Clifford."""
         key = matrix.tobytes()
-        if key not in self._tableaux:
-            self._tableaux[key] = self._tableau(matrix)
-        return self._tableaux[key]
+        with self._lock:
+            if key in self._tableaux:
+                return self._tableaux[key]
+        found = self._tableau(matrix)
+        with self._lock:
+            self._tableaux[key] = found
+        return found
 
-    def _tableau(self, matrix: np.ndarray):
+    def _tableau(self, matrix: np.ndarray) -> StimCircuit | None:
         try:
             tableau = self._stim.Tableau.from_unitary_matrix(matrix, endian="big")
         except ValueError:
@@ -41,8 +53,8 @@ class StimEngine:
         overlap = abs(np.trace(back.conj().T @ matrix)) / matrix.shape[0]
         return tableau.to_circuit() if abs(overlap - 1) < 1e-6 else None
 
-    def accepts(self, program: ParsedProgram, memory: Memory, noise) -> bool:
-        if program.has_control or getattr(noise, "has_kraus", False):
+    def accepts(self, program: ParsedProgram, memory: Memory, noise: Noise | None) -> bool:
+        if program.has_control or (noise is not None and noise.has_kraus):
             return False
         for op in program.ops:
             if isinstance(op, GateOp):
@@ -56,7 +68,8 @@ class StimEngine:
                         return False
         return True
 
-    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise, seed: int | None) -> EngineResult:
+    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: Noise | None,
+            seed: int | None) -> EngineResult:
         if not self.accepts(program, memory, noise):
             raise ValueError("the stim engine runs Clifford programs with Pauli noise only")
         circuit = self._stim.Circuit()
@@ -65,7 +78,9 @@ class StimEngine:
             before, after = noise.around(op) if noise is not None else ((), ())
             self._channels(circuit, before)
             if isinstance(op, GateOp):
-                for ins in self.gate_circuit(program.gate_matrix(op, memory)):
+                gate = self.gate_circuit(program.gate_matrix(op, memory))
+                assert gate is not None  # accepts() checked every gate
+                for ins in gate:
                     targets = [op.qubits[t.value] for t in ins.targets_copy()]
                     circuit.append(ins.name, targets, ins.gate_args_copy())
             elif isinstance(op, MeasureOp):
@@ -93,7 +108,7 @@ class StimEngine:
         return EngineResult(readout, mem)
 
     @staticmethod
-    def _channels(circuit, channels) -> None:
+    def _channels(circuit: StimCircuit, channels: Channels) -> None:
         for ch in channels:
             if isinstance(ch, Depolarizing) and ch.param > 0:
                 # stim's DEPOLARIZE(p) draws one of the 3 (or 15) non-identity Paulis with p.

@@ -10,12 +10,13 @@ cirq's MatrixGate takes Quil's order (first qubit most significant), so matrices
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
 from openqcs.simulator.engine import Capabilities, EngineResult, empty_readout
-from openqcs.simulator.noise import Depolarizing, Pauli, Thermal, pauli_twirl
-from openqcs.simulator.program import GateOp, MeasureOp, Memory, ParsedProgram
+from openqcs.simulator.ir import GateOp, MeasureOp, Memory, ParsedProgram, Ref
+from openqcs.simulator.noise import Channel, Depolarizing, Noise, Pauli, Thermal, pauli_twirl
 
 REALIZATION_BUDGET = 4e10  # amplitude updates (2^n x instructions x realizations) per run
 MIN_REALIZATIONS = 4
@@ -33,16 +34,17 @@ class QsimEngine:
         self._cirq = cirq
         threads = int(os.environ.get("OPENQCS_SIMULATION_THREADS") or os.environ.get("OMP_NUM_THREADS") or 1)
         self._options = {"t": max(1, threads), "f": 3}
-        self._simulator = qsimcirq.QSimSimulator
+        self._simulator = qsimcirq.QSimSimulator  # type: ignore[attr-defined]  # qsimcirq's re-export
         self._paulis = (None, cirq.X, cirq.Y, cirq.Z)
 
-    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise, seed: int | None) -> EngineResult:
-        if program.has_control or not program.sampleable or getattr(noise, "has_kraus", False):
+    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: Noise | None,
+            seed: int | None) -> EngineResult:
+        if program.has_control or not program.sampleable or (noise is not None and noise.has_kraus):
             raise ValueError("the qsim engine runs sampleable programs without Kraus noise only")
         rng = np.random.default_rng(seed)
         readout = empty_readout(program, shots)
-        targets = [(op.qubit, op.ref) for op in program.ops
-                   if isinstance(op, MeasureOp) and op.ref is not None and op.ref[0] in program.readout]
+        targets: list[tuple[int, Ref]] = [(op.qubit, op.ref) for op in program.ops if isinstance(op, MeasureOp)
+                                          and op.ref is not None and op.ref[0] in program.readout]
         if targets and shots:
             if noise is None:
                 bits = self._sample(self._circuit(program, memory, None, rng, targets), shots, seed)
@@ -65,15 +67,16 @@ class QsimEngine:
             mem[name][:] = readout[name][-1] if shots else 0
         return EngineResult(readout, mem)
 
-    def _sample(self, circuit, shots: int, seed) -> np.ndarray:
+    def _sample(self, circuit: Any, shots: int, seed: int | np.integer[Any] | None) -> np.ndarray:
         sim = self._simulator(qsim_options=self._options, seed=None if seed is None else int(seed) % 2**31)
         result = sim.run(circuit, repetitions=shots)
         return np.asarray(result.measurements["m"], dtype=np.int64)
 
-    def _circuit(self, program: ParsedProgram, memory: Memory, noise, rng, targets):
+    def _circuit(self, program: ParsedProgram, memory: Memory, noise: Noise | None, rng: np.random.Generator,
+                 targets: list[tuple[int, Ref]]) -> Any:
         cirq = self._cirq
         qubits = cirq.LineQubit.range(max(len(program.qubits), 1))
-        ops = []
+        ops: list[Any] = []
         for op in program.ops:
             before, after = noise.around(op) if noise is not None else ((), ())
             for ch in before:
@@ -85,7 +88,7 @@ class QsimEngine:
         ops.append(cirq.measure(*(qubits[q] for q, _ in targets), key="m"))
         return cirq.Circuit(ops)
 
-    def _sampled(self, ch, qubits, rng) -> list:
+    def _sampled(self, ch: Channel, qubits: list[Any], rng: np.random.Generator) -> list[Any]:
         """One draw of a channel as Pauli gates."""
         if isinstance(ch, Depolarizing):
             if rng.random() >= ch.param:
@@ -97,7 +100,7 @@ class QsimEngine:
             ch = Pauli(ch.qubit, px, px, pz)
         if isinstance(ch, Pauli):
             r = rng.random()
-            for gate, p in zip(self._paulis[1:], (ch.px, ch.py, ch.pz)):
+            for gate, p in zip(self._paulis[1:], (ch.px, ch.py, ch.pz), strict=True):
                 if r < p:
                     return [gate.on(qubits[ch.qubit])]
                 r -= p

@@ -5,16 +5,17 @@ instructions, and the test oracle for the other engines."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from openqcs.errors import InvalidArgument
-from openqcs.simulator.engine import Capabilities, EngineResult, empty_readout
-from openqcs.simulator.noise import Depolarizing, Kraus, NoiseSpec, Pauli, Thermal, thermal_kraus_params
-from openqcs.simulator.program import (
-    ClassicalOp, GateOp, HaltOp, JumpOp, Memory, MeasureOp, ParsedProgram, ResetOp,
-)
+from openqcs.simulator.engine import Capabilities, EngineResult, Readout, empty_readout
+from openqcs.simulator.ir import ClassicalOp, GateOp, HaltOp, JumpOp, MeasureOp, Memory, ParsedProgram, ResetOp
+from openqcs.simulator.noise import Channel, Depolarizing, Kraus, Noise, Pauli, Thermal, thermal_kraus_params
 from openqcs.simulator.quil_expr import ExpressionError
+
+KrausCache = dict[Thermal, list[np.ndarray]]
 
 _PAULIS = [np.eye(2, dtype=complex), np.array([[0, 1], [1, 0]], dtype=complex),
            np.array([[0, -1j], [1j, 0]], dtype=complex), np.diag([1, -1]).astype(complex)]
@@ -38,14 +39,14 @@ def _prob_one(state: np.ndarray, q: int) -> float:
 
 
 def _collapse(state: np.ndarray, q: int, bit: int, prob: float) -> np.ndarray:
-    idx = [slice(None)] * state.ndim
+    idx: list[slice | int] = [slice(None)] * state.ndim
     idx[q] = 1 - bit
     state = state.copy()
     state[tuple(idx)] = 0
     return state / math.sqrt(max(prob, 1e-300))
 
 
-def _measure(state, q, rng) -> tuple[np.ndarray, int]:
+def _measure(state: np.ndarray, q: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
     p1 = min(max(_prob_one(state, q), 0.0), 1.0)
     bit = int(rng.random() < p1)
     return _collapse(state, q, bit, p1 if bit else 1 - p1), bit
@@ -62,7 +63,7 @@ class ReferenceEngine:
     name = "reference"
     capabilities = Capabilities(control_flow=True, kraus=True)
 
-    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: NoiseSpec | None,
+    def run(self, program: ParsedProgram, memory: Memory, shots: int, noise: Noise | None,
             seed: int | None) -> EngineResult:
         rng = np.random.default_rng(seed)
         n = len(program.qubits)
@@ -74,7 +75,7 @@ class ReferenceEngine:
             raise InvalidArgument(
                 f"this program needs one simulation per shot ({'classical control' if program.has_control else 'noise'}"
                 f" on {n} qubits) and {shots} shots would take too long; use fewer shots or qubits")
-        kraus_cache: dict[Thermal, list[np.ndarray]] = {}
+        kraus_cache: KrausCache = {}
         last = memory
         for shot in range(shots):
             _, mem = self.trajectory(program, memory, noise, rng, kraus_cache)
@@ -83,7 +84,8 @@ class ReferenceEngine:
             last = mem
         return EngineResult(readout, last)
 
-    def trajectory(self, program: ParsedProgram, memory: Memory, noise, rng, kraus_cache=None):
+    def trajectory(self, program: ParsedProgram, memory: Memory, noise: Noise | None, rng: np.random.Generator,
+                   kraus_cache: KrausCache | None = None) -> tuple[np.ndarray, Memory]:
         """One run of the program: (final state, axis i = dense qubit i; memory after it)."""
         kraus_cache = {} if kraus_cache is None else kraus_cache
         n = len(program.qubits)
@@ -133,7 +135,7 @@ class ReferenceEngine:
                 break
         return state, mem
 
-    def _channel(self, state, ch, rng, cache):
+    def _channel(self, state: np.ndarray, ch: Channel, rng: np.random.Generator, cache: KrausCache) -> np.ndarray:
         if isinstance(ch, Depolarizing):
             if rng.random() < ch.param:
                 for q in ch.qubits:
@@ -141,18 +143,19 @@ class ReferenceEngine:
             return state
         if isinstance(ch, Pauli):
             r = rng.random()
-            for pauli, p in zip(_PAULIS[1:], (ch.px, ch.py, ch.pz)):
+            for pauli, p in zip(_PAULIS[1:], (ch.px, ch.py, ch.pz), strict=True):
                 if r < p:
                     return apply(state, pauli, (ch.qubit,))
                 r -= p
             return state
+        ops: Sequence[np.ndarray]
         if isinstance(ch, Kraus):
             ops, qubits = ch.ops, ch.qubits
         else:
-            ops = cache.get(ch)
-            if ops is None:
-                ops = cache[ch] = _thermal_kraus(ch)
-            qubits = (ch.qubit,)
+            found = cache.get(ch)
+            if found is None:
+                found = cache[ch] = _thermal_kraus(ch)
+            ops, qubits = found, (ch.qubit,)
         r, acc = rng.random(), 0.0
         for k in ops:
             cand = apply(state, k, qubits)
@@ -162,7 +165,8 @@ class ReferenceEngine:
                 return cand / math.sqrt(max(p, 1e-300))
         return state
 
-    def _sample_once(self, program, memory, shots, rng, readout) -> EngineResult:
+    def _sample_once(self, program: ParsedProgram, memory: Memory, shots: int, rng: np.random.Generator,
+                     readout: Readout) -> EngineResult:
         n = len(program.qubits)
         state = np.zeros((2,) * n, dtype=complex)
         state[(0,) * n] = 1
