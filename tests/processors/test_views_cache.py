@@ -3,10 +3,13 @@ anywhere is seen by both replicas on their very next request."""
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from openqcs.processors import service
 from openqcs.processors.synth import synthesize
+from openqcs.processors.wire import DocumentCache
 from tests.support.factories import grant_processor, make_synth_processor, make_user
 from tests.support.replicas import two_replicas
 
@@ -82,3 +85,20 @@ def test_memory_answers_keep_etag_gzip_and_not_modified(replicas):
     again = _isa(server, processor, **{"if-none-match": plain.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     assert plain.headers["x-request-id"] != again.headers["x-request-id"]
+
+
+def test_the_document_cache_keeps_its_size_bound_and_still_answers_what_it_cannot_keep():
+    cache = DocumentCache(max_bytes=100)
+    loads: list[str] = []
+
+    def loader(etag: str, size: int):
+        return lambda: loads.append(etag) or bytes(size)
+
+    assert cache.get("a", loader("a", 60)) == bytes(60)
+    assert cache.get("a", loader("a", 60)) == bytes(60) and loads == ["a"]  # kept
+    cache.get("b", loader("b", 60))  # 120 bytes would exceed the bound: the older one goes
+    assert cache.peek("a") is None and cache.peek("b") == bytes(60)
+    assert cache.get("big", loader("big", 500)) == bytes(500)  # larger than the bound: answered, not kept
+    assert cache.peek("big") is None and cache.peek("b") == bytes(60)
+    packed = cache.gzipped("b", bytes(60))
+    assert gzip.decompress(packed) == bytes(60) and cache.gzipped("b", b"ignored") == packed
