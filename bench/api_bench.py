@@ -106,8 +106,7 @@ def prepare(server) -> tuple[dict[str, str], list[dict]]:
     from openqcs.billing import service as billing
     from openqcs.domains import submodules
     from openqcs.identity.accounts import Account
-    from tests.reservations.conftest import make_processor
-    from tests.support.factories import make_user
+    from tests.support.factories import make_processor, make_user
 
     for module in submodules("seed"):
         module.seed_demo(server.ctx)
@@ -170,7 +169,7 @@ def start_prism(tools: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([str(tools / "prism"), "mock", "-h", "127.0.0.1", "-p", str(port), str(doc)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    wait_ready(url)
+    wait_ready(url, timeout=180)  # Prism takes over a minute to start on a loaded machine
     return proc, url
 
 

@@ -11,14 +11,12 @@ from litestar.types import ExceptionHandlersMap
 
 from openqcs.config import Settings, load_settings
 from openqcs.context import AppContext
-from openqcs.core.faults import FaultMiddleware
+from openqcs.core.faults import ASGIApp
 from openqcs.domains import submodules
-from openqcs.http import fastpath, ratelimit
 from openqcs.http.auth import DEPENDENCIES
-from openqcs.http.bodylimit import BodyLimitMiddleware
 from openqcs.http.contract import contract
 from openqcs.http.errors import EXCEPTION_HANDLERS
-from openqcs.http.observe import ObserveMiddleware
+from openqcs.http.gateway import Gateway
 
 
 @get("/openapi.json", include_in_schema=False)
@@ -41,15 +39,13 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         dependencies=DEPENDENCIES,
         exception_handlers=cast("ExceptionHandlersMap", EXCEPTION_HANDLERS),
         openapi_config=OpenAPIConfig(title=info["title"], version=info["version"], path="/openapi"),
-        request_max_body_size=ctx.settings.max_body_bytes,
+        request_max_body_size=None,  # the gateway's limit is the one limit
         on_shutdown=[ctx.close],
         debug=False,
         logging_config=None,
     )
     app.state.ctx = ctx
-    limited = ratelimit.wrap(fastpath.wrap(app, ctx), ctx.settings)  # type: ignore[no-untyped-call]  # issue 16: http
-    inner = BodyLimitMiddleware(limited, ctx.settings.max_body_bytes)
-    return ObserveMiddleware(FaultMiddleware(inner, ctx))
+    return Gateway(cast("ASGIApp", app), ctx)
 
 
 def asgi() -> Any:

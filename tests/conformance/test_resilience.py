@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.support.databases import postgres_database
+from tests.support.factories import make_user
 from tests.support.server import live_server
 from tests.support.tcpproxy import TcpProxy
 
@@ -47,9 +48,11 @@ def test_database_outage_is_503_with_retry_after_then_recovers(proxied_server):
 
 @pytest.fixture(scope="module")
 def limited_server(tmp_path_factory):
+    """Three requests per caller, then one more every 100 s; buckets for at most 50 callers."""
     directory = str(tmp_path_factory.mktemp("limited"))
     url = f"sqlite:///{directory}/openqcs.db"
-    with live_server(url, directory, OPENQCS_RATE_LIMIT_PER_SECOND="0.5", OPENQCS_RATE_LIMIT_BURST="3") as srv:
+    with live_server(url, directory, OPENQCS_RATE_LIMIT_PER_SECOND="0.01", OPENQCS_RATE_LIMIT_BURST="3",
+                     OPENQCS_RATE_LIMIT_BUCKETS="50") as srv:
         yield srv
 
 
@@ -61,9 +64,24 @@ def test_rate_limit_answers_429_with_retry_after_per_principal(limited_server):
         assert limited.status_code == 429
         assert int(limited.headers["retry-after"]) >= 1
         assert limited.json()["code"] == "too_many_requests"
-    # Another principal (a different credential) has its own bucket.
-    with limited_server.client(token="someone-else") as other:
-        assert other.get("/v1/").status_code == 200
+    # A token that does not verify names nobody: its sender is limited by address, with the anonymous calls.
+    with limited_server.client(token="made-up") as junk:
+        assert junk.get("/v1/").status_code == 429
+    # A real user (from the same address) has a bucket of their own.
+    with limited_server.client(make_user(limited_server.ctx).token) as other:
+        assert [other.get("/v1/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_junk_tokens_do_not_evict_a_users_bucket(limited_server):
+    """Before, every distinct Authorization header got a bucket of its own: 1,000 junk tokens
+    pushed everyone else's buckets out of the bounded table, and their limits with them."""
+    with limited_server.client(make_user(limited_server.ctx).token) as user:
+        assert [user.get("/v1/").status_code for _ in range(4)] == [200, 200, 200, 429]
+        with httpx.Client(base_url=limited_server.base_url) as attacker:
+            junk = [attacker.get("/v1/", headers={"authorization": f"Bearer junk-{i}"}).status_code
+                    for i in range(1000)]
+        assert junk.count(429) >= 997  # one caller (the address), not a thousand
+        assert user.get("/v1/").status_code == 429  # the user's limit still applies
 
 
 def test_replicas_share_one_limit_through_redis(tmp_path_factory):
@@ -74,14 +92,16 @@ def test_replicas_share_one_limit_through_redis(tmp_path_factory):
         pytest.fail(f"Redis must be running at 127.0.0.1:6379 (.ci/run starts it): {exc}")
     directory = str(tmp_path_factory.mktemp("replicas"))
     url = f"sqlite:///{directory}/openqcs.db"
+    # Replicas behind one address share one issuer, so a token from one verifies at the other.
     env = {"OPENQCS_RATE_LIMIT_PER_SECOND": "0.2", "OPENQCS_RATE_LIMIT_BURST": "2",
-           "OPENQCS_REDIS_URL": "redis://127.0.0.1:6379/0"}
-    credential = {"authorization": f"Bearer shared-{time.time_ns()}"}
+           "OPENQCS_REDIS_URL": "redis://127.0.0.1:6379/0", "OPENQCS_ISSUER_URL": "http://openqcs.test"}
     with live_server(url, directory, **env) as first:
         import os
         second_dir = os.path.join(directory, "second")
         os.makedirs(second_dir)
         with live_server(url, second_dir, **env) as second:
+            # One user (a fresh one: its Redis key is new) calling both replicas.
+            credential = {"authorization": f"Bearer {make_user(first.ctx).token}"}
             a = httpx.get(first.base_url + "/v1/", headers=credential)
             b = httpx.get(second.base_url + "/v1/", headers=credential)
             c = httpx.get(first.base_url + "/v1/", headers=credential)

@@ -3,6 +3,8 @@ else the caller. Parsed once here for every operation that takes an account."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request
 
 from openqcs.errors import InvalidArgument
@@ -11,7 +13,7 @@ from openqcs.identity.principal import Principal
 
 
 def account_from(
-    request: Request,
+    request: Request[Any, Any, Any],
     principal: Principal,
     body_id: str | None = None,
     body_type: str | None = None,

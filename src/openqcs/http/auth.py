@@ -11,6 +11,8 @@ on SQLite that check runs on the event loop, so a hit costs no thread hop either
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 from litestar import Request
 from litestar.di import Provide
@@ -55,7 +57,7 @@ def authenticate(ctx: AppContext, header: str | None) -> Principal | None:
     return principal
 
 
-async def _optional(request: Request, ctx: AppContext) -> Principal | None:
+async def _optional(request: Request[Any, Any, Any], ctx: AppContext) -> Principal | None:
     header = request.headers.get("authorization")
     if header is None:
         return None  # anonymous: no thread hop, no database
@@ -70,22 +72,23 @@ async def _optional(request: Request, ctx: AppContext) -> Principal | None:
     return await anyio.to_thread.run_sync(authenticate, ctx, header)
 
 
-async def _required(request: Request, ctx: AppContext) -> Principal:
+async def _required(request: Request[Any, Any, Any], ctx: AppContext) -> Principal:
     principal = await _optional(request, ctx)
     if principal is None:
         raise Unauthenticated("this operation needs a bearer token")
     return principal
 
 
-async def _admin(request: Request, ctx: AppContext) -> Principal:
+async def _admin(request: Request[Any, Any, Any], ctx: AppContext) -> Principal:
     principal = await _required(request, ctx)
     if not principal.is_admin:
         raise PermissionDenied("this operation is for administrators")
     return principal
 
 
-def _context(request: Request) -> AppContext:
-    return request.app.state.ctx
+def _context(request: Request[Any, Any, Any]) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
 
 
 # Dependencies every domain's routes use by name. The principal ones depend on ``ctx``, so a

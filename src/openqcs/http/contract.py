@@ -14,7 +14,8 @@ DEFAULT_PAGE_SIZE = 10
 
 @cache
 def contract() -> dict[str, Any]:
-    return json.loads(CONTRACT_PATH.read_text())
+    found: dict[str, Any] = json.loads(CONTRACT_PATH.read_text())
+    return found
 
 
 @cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request, Response
@@ -16,6 +17,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import OperationalError
 
 from openqcs.errors import FieldProblem, InvalidArgument, OpenQCSError, _RetryLater
+
+if TYPE_CHECKING:  # core.faults imports this module
+    from openqcs.core.faults import Scope, Send
 
 log = logging.getLogger("openqcs.http")
 
@@ -39,7 +43,8 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     path: list[str] | None = None
 
 
-async def send_error(scope, send, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+async def send_error(scope: Scope, send: Send, status: int, code: str, message: str,
+                     headers: dict[str, str] | None = None) -> None:
     """Answer from plain ASGI middleware (before Litestar) in the same Error shape."""
     body = msgspec.json.encode(
         ErrorBody(code=code, message=message, requestId=scope.get("state", {}).get("request_id", ""))
@@ -50,18 +55,19 @@ async def send_error(scope, send, status: int, code: str, message: str, headers:
     await send({"type": "http.response.body", "body": body})
 
 
-def request_id_of(request: Request) -> str:
-    return request.scope.get("state", {}).get("request_id", "")
+def request_id_of(request: Request[Any, Any, Any]) -> str:
+    found: str = request.scope.get("state", {}).get("request_id", "")
+    return found
 
 
 def error_response(
-    request: Request,
+    request: Request[Any, Any, Any],
     status: int,
     code: str,
     message: str,
     problems: list[FieldProblem] | None = None,
     headers: dict[str, str] | None = None,
-) -> Response:
+) -> Response[bytes]:
     body = ErrorBody(code=code, message=message, requestId=request_id_of(request))
     if problems:
         body.validationErrors = [
@@ -72,7 +78,7 @@ def error_response(
     return Response(msgspec.json.encode(body), status_code=status, media_type=JSON, headers=headers)
 
 
-def domain_error(request: Request, exc: OpenQCSError) -> Response:
+def domain_error(request: Request[Any, Any, Any], exc: OpenQCSError) -> Response[bytes]:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, _RetryLater) else None
     problems = exc.problems if isinstance(exc, InvalidArgument) else None
     return error_response(request, exc.status, exc.code, exc.message, problems, headers)
@@ -83,7 +89,7 @@ _MISSING_FIELD = re.compile(r"missing required field `(?P<field>[^`]+)`")
 _SOURCES = {"body": "body", "query": "query", "path": "path", "header": "header", "cookie": "header"}
 
 
-def _problem_from_extra(item: dict) -> FieldProblem:
+def _problem_from_extra(item: dict[str, Any]) -> FieldProblem:
     message = str(item.get("message", "invalid value"))
     source = _SOURCES.get(str(item.get("source", "body")), "body")
     path: list[str] = []
@@ -102,7 +108,7 @@ def _problem_from_extra(item: dict) -> FieldProblem:
     return FieldProblem(source, message, tuple(path))
 
 
-def http_error(request: Request, exc: HTTPException) -> Response:
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
     if isinstance(exc, ValidationException) or status == 400:
         # Litestar reports malformed JSON, wrong types and missing parameters as 400;
@@ -127,7 +133,7 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     return error_response(request, status, codes.get(status, "error"), message, headers=exc.headers)
 
 
-def unexpected_error(request: Request, exc: Exception) -> Response:
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if isinstance(exc, OperationalError):
         # The database is down or locked: a client can retry, so say so.
         log.warning("database unavailable: %s", exc.orig, extra={"request_id": request_id_of(request)})
@@ -137,7 +143,7 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "internal server error")
 
 
-def too_deep(request: Request, exc: RecursionError) -> Response:
+def too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[bytes]:
     problem = FieldProblem("body", "the request is nested too deeply")
     return error_response(request, 422, "validation_error", problem.message, [problem])
 

@@ -30,14 +30,14 @@ AIP_MAX_PAGE_SIZE = 1000
 
 
 @cache
-def _rule_engine():
+def _rule_engine() -> Any:
     """rule-engine builds its parser at import (~0.6 s): load it on the first filter, not at start-up."""
     import rule_engine
 
     return rule_engine
 
 
-def _rule_type(python_type: type):
+def _rule_type(python_type: type) -> Any:
     types = _rule_engine().DataType
     return {str: types.STRING, int: types.FLOAT, float: types.FLOAT, bool: types.BOOLEAN,
             datetime: types.DATETIME, list: types.ARRAY}.get(python_type, types.UNDEFINED)
@@ -102,7 +102,8 @@ def parse_order(text: str | None, fields: Iterable[str], default: str = "") -> t
             continue
         words = part.split()
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise InvalidArgument.field("query", "order", f"cannot parse order term '{part}'; use 'field' or 'field desc'")
+            raise InvalidArgument.field("query", "order",
+                                        f"cannot parse order term '{part}'; use 'field' or 'field desc'")
         if words[0] not in allowed:
             known = ", ".join(sorted(allowed))
             raise InvalidArgument.field("query", "order", f"cannot order by '{words[0]}' (known: {known})")
@@ -142,10 +143,11 @@ def list_query(
         if payload.get("f") != fingerprint or not isinstance(payload.get("o"), int) or payload["o"] < 0:
             raise InvalidArgument.field("query", "pageToken", "pageToken was issued for a different request")
         offset = payload["o"]
-    return ListQuery(parse_page_size(params.get("pageSize"), operation_id), offset, rule, order, show_deleted, fingerprint)
+    page_size = parse_page_size(params.get("pageSize"), operation_id)
+    return ListQuery(page_size, offset, rule, order, show_deleted, fingerprint)
 
 
-def _sort_key(value: Any) -> tuple:
+def _sort_key(value: Any) -> tuple[bool, Any]:
     # None sorts last; everything else by its own ordering.
     return (value is None, value if value is not None else 0)
 

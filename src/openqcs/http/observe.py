@@ -1,21 +1,15 @@
-"""Outermost ASGI layer: request ids, Prometheus metrics and one access-log line per request.
-
-It wraps the whole app (not per route) so unknown routes and 405s get a request id too.
-"""
+"""What each HTTP request leaves behind: Prometheus series and one access-log line
+(recorded by ``http/gateway.py``, which every request passes)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-import re
-import time
-import uuid
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 log = logging.getLogger("openqcs.access")
-REQUEST_ID_HEADER = b"x-request-id"
-_SAFE_ID = re.compile(rb"^[A-Za-z0-9._-]{8,128}$")
 
 REQUESTS = Counter("openqcs_http_requests", "HTTP requests", ["operation", "method", "status"])
 LATENCY = Histogram(
@@ -27,44 +21,22 @@ LATENCY = Histogram(
 def metrics_text() -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client
         return generate_latest(registry)
     return generate_latest()
 
 
-class ObserveMiddleware:
-    def __init__(self, app) -> None:
-        self.app = app
+@functools.lru_cache(maxsize=2048)
+def _series(operation: str, method: str, status: int) -> tuple[Counter, Histogram]:
+    # labels() takes a lock and checks its arguments on every call; the children never change.
+    return REQUESTS.labels(operation, method, str(status)), LATENCY.labels(operation)
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = dict(scope.get("headers") or ()).get(REQUEST_ID_HEADER, b"")
-        request_id = given.decode() if _SAFE_ID.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        status = 500
-        started = time.perf_counter()
 
-        async def send_with_id(message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            handler = scope.get("route_handler")
-            operation = getattr(handler, "operation_id", None) or "unmatched"
-            if not isinstance(operation, str):
-                operation = "unmatched"
-            REQUESTS.labels(operation, scope["method"], str(status)).inc()
-            LATENCY.labels(operation).observe(elapsed)
-            log.info(
-                "%s %s %s", scope["method"], scope["path"], status,
-                extra={"request_id": request_id, "operation": operation, "status": status,
-                       "duration_ms": round(elapsed * 1000, 2)},
-            )
+def record(operation: str, method: str, path: str, status: int, elapsed: float, request_id: str) -> None:
+    count, latency = _series(operation, method, status)
+    count.inc()
+    latency.observe(elapsed)
+    if log.isEnabledFor(logging.INFO):
+        log.info("%s %s %s", method, path, status,
+                 extra={"request_id": request_id, "operation": operation, "status": status,
+                        "duration_ms": round(elapsed * 1000, 2)})

@@ -46,6 +46,13 @@ class PrincipalCache:
             return None  # the full path decides (and says "expired" when it is)
         return hit[2]
 
+    def peek(self, token: str, now: float) -> Principal | None:
+        """Who ``token`` was verified as, whatever changed since: enough to name the caller
+        (rate limits), never to authorize."""
+        with self._lock:
+            hit = self._entries.get(token)
+        return hit[2] if hit is not None and hit[1] > now else None
+
     def put(self, token: str, generation: int | None, expires: float, principal: Principal) -> None:
         if generation is None:
             return
@@ -64,7 +71,7 @@ class Authority:
 
 
 def authority(ctx: AppContext) -> Authority:
-    found = vars(ctx).get("_authority")
+    found: Authority | None = vars(ctx).get("_authority")
     if found is None:
         found = vars(ctx).setdefault("_authority", Authority(ctx.db))
     return found

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import time
+from typing import Any
 
 import msgspec
 
@@ -28,11 +29,11 @@ class Signer:
     def _mac(self, body: bytes) -> bytes:
         return hmac.new(self._key, body, hashlib.sha256).digest()[:16]
 
-    def sign(self, payload: dict) -> str:
+    def sign(self, payload: dict[str, Any]) -> str:
         body = msgspec.json.encode({**payload, "t": int(time.time())})
         return _b64(body) + "." + _b64(self._mac(body))
 
-    def unsign(self, token: str, *, param: str = "pageToken") -> dict:
+    def unsign(self, token: str, *, param: str = "pageToken") -> dict[str, Any]:
         bad = InvalidArgument.field("query", param, f"{param} is invalid or was not issued for this request")
         try:
             body_text, mac_text = token.split(".", 1)
