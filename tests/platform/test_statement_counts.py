@@ -38,8 +38,9 @@ BOUNDS = {
     "GetReservation (Litestar)": (2, 1),
     # Counted at the driver (it runs its statements on the driver's cursor): overlap check,
     # insert, guarded debit, ledger entry; SQLite: BEGIN IMMEDIATE and COMMIT around them;
-    # PostgreSQL: the processor and price counters (read in the handler's thread) before them.
-    "CreateReservation": (6, 6),
+    # PostgreSQL: the processor and price counters (read in the handler's thread) before them,
+    # and the processor's advisory lock first in the transaction.
+    "CreateReservation": (6, 7),
 }
 DRIVER_COUNTED = {"CreateReservation"}
 

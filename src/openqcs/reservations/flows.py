@@ -15,9 +15,10 @@ start; 50 % (rounded down) from then until the start; nothing once it has starte
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import BigInteger, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,7 @@ from openqcs.identity.principal import Principal
 from openqcs.processors.service import get_processor
 from openqcs.reservations import service
 from openqcs.reservations.models import Reservation
-from openqcs.reservations.prepared import write_transaction
+from openqcs.reservations.prepared import nowait_transaction, write_transaction
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -43,6 +44,14 @@ def unavailable(processor_id: str) -> Conflict:
 
 _TABLE = Reservation.__table__
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
+# PostgreSQL: bookings of one processor take turns. Without it, two racing inserts that overlap
+# each other both wait in the exclusion constraint's check for the other: a deadlock (503).
+_PROCESSOR_TURN = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
+
+
+def _turn_key(processor_id: str) -> int:
+    digest = hashlib.blake2b(f"reservations:{processor_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _check_caller(db: Database, principal: Principal, account: Account, processor_id: str, *,
@@ -73,13 +82,16 @@ def create_reservation(
     now: datetime,
     settings: Settings,
     processor_visible: bool = False,
+    wait: bool = True,
 ) -> Reservation:
     """Book [start, end) on the processor for ``account`` and charge it, in one transaction of
-    four statements: the overlap check, the insert, the guarded debit and the ledger entry.
+    four statements: the overlap check, the insert, the guarded debit and the ledger entry (on
+    PostgreSQL first the processor's advisory lock).
 
     ``processor_visible``: the caller already knows the principal may see the processor (from
     the generation-checked processor views), so its lookup is skipped. The price comes from the
-    generation-checked rate cache.
+    generation-checked rate cache. ``wait=False`` (SQLite): raise ``prepared.Busy`` instead of
+    waiting when another writer holds the lock, so the caller may try on the event loop first.
 
     InvalidArgument (bad slot, unknown processor), PermissionDenied (not the caller's account),
     Conflict ``reservation_unavailable`` (overlap), PaymentRequired (balance too low).
@@ -94,7 +106,9 @@ def create_reservation(
         price=price, notes=notes, cancelled=False, creation_invoice_item_id=item_id,
         cancellation_invoice_item_id=None, created_time=now, updated_time=now,
     )
-    with write_transaction(db) as tx:
+    with write_transaction(db) if wait else nowait_transaction(db) as tx:
+        if not db.is_sqlite:  # (SQLite's writers hold the database's write lock already)
+            tx.run(_PROCESSOR_TURN, {"key": _turn_key(processor_id)})
         if not service.is_free_in(tx, processor_id, start, end):
             raise unavailable(processor_id)
         try:

@@ -4,7 +4,10 @@ ListGroupReservations, FindAvailableReservations, GetQuantumProcessorCalendar.""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
+from typing import Any
 
+import anyio
 from litestar import Request, delete, get, post
 
 from openqcs.context import AppContext
@@ -18,6 +21,7 @@ from openqcs.processors.service import get_processor
 from openqcs.processors.views import processor_views, visibility
 from openqcs.reservations import flows, service
 from openqcs.reservations.calendar import processor_calendar
+from openqcs.reservations.prepared import Busy
 from openqcs.reservations.schemas import (
     FILTER_TYPES,
     AvailableReservation,
@@ -54,15 +58,25 @@ def _processor_visible(ctx: AppContext, principal: Principal, processor_id: str)
     return processor_views(ctx).through(("visible", visibility(principal), processor_id), load)
 
 
-@post("/v1/reservations", operation_id="CreateReservation", status_code=201, sync_to_thread=True)
-def create_reservation(request: Request, data: CreateReservationRequest, ctx: AppContext,
-                       principal: Principal) -> ReservationBody:
-    account = account_from(request, principal, data.accountId, data.accountType)
+def _book(ctx: AppContext, principal: Principal, account: Account, data: CreateReservationRequest, *,
+          wait: bool) -> ReservationBody:
     visible = _processor_visible(ctx, principal, data.quantumProcessorId)
     booked = flows.create_reservation(ctx.db, principal, account, data.quantumProcessorId, data.startTime,
                                       data.endTime, data.notes or "", now=ctx.clock.now(), settings=ctx.settings,
-                                      processor_visible=visible)
+                                      processor_visible=visible, wait=wait)
     return reservation_body(booked)
+
+
+@post("/v1/reservations", operation_id="CreateReservation", status_code=201)
+async def create_reservation(request: Request[Any, Any, Any], data: CreateReservationRequest, ctx: AppContext,
+                             principal: Principal) -> ReservationBody:
+    account = account_from(request, principal, data.accountId, data.accountType)
+    if ctx.db.is_sqlite:  # on the loop while the write lock is free: the thread hop cost more than the booking
+        try:
+            return _book(ctx, principal, account, data, wait=False)
+        except Busy:
+            pass
+    return await anyio.to_thread.run_sync(partial(_book, ctx, principal, account, data, wait=True))
 
 
 def _read_reservation(ctx: AppContext, principal: Principal, reservation_id: int) -> ReservationBody:
