@@ -115,8 +115,7 @@ STANDARD: dict[str, tuple[int, int, Callable[..., Matrix]]] = {
     "CSWAP": (0, 3, _const(_controlled(_SWAP))),
 }
 
-# Gates Rigetti hardware runs natively; RZ is a frame change (virtual, noiseless).
-NATIVE = frozenset({"RX", "RZ", "CZ", "CPHASE", "XY", "ISWAP", "I"})
+# No pulse on Rigetti hardware: RZ is a frame change (virtual, noiseless), I an idle.
 VIRTUAL = frozenset({"RZ", "I"})
 
 

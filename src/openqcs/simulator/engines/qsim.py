@@ -27,12 +27,13 @@ class QsimEngine:
     name = "qsim"
     capabilities = Capabilities(min_qubits=9)
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         import cirq
         import qsimcirq
 
         self._cirq = cirq
-        threads = int(os.environ.get("OPENQCS_SIMULATION_THREADS") or os.environ.get("OMP_NUM_THREADS") or 1)
+        if threads is None:  # qsim parallelises with OpenMP: follow its variable, as the job workers pin it
+            threads = int(os.environ.get("OMP_NUM_THREADS") or 1)
         self._options = {"t": max(1, threads), "f": 3}
         self._simulator = qsimcirq.QSimSimulator  # type: ignore[attr-defined]  # qsimcirq's re-export
         self._paulis = (None, cirq.X, cirq.Y, cirq.Z)
