@@ -31,7 +31,7 @@ def test_concurrent_bookings_never_overlap_and_money_is_exact(server):
     processor = make_processor(ctx)
     users = [make_user(ctx) for _ in range(4)]
     credits = [3_000, 2_000, 1_000, 600]  # the poorer ones run out: some 402s
-    for u, cents in zip(users, credits):
+    for u, cents in zip(users, credits, strict=True):
         fund(ctx, Account(u.idp_id, "user"), cents)
     base = slot(ctx, days=8)
     rng = random.Random(5)
@@ -73,7 +73,7 @@ def test_concurrent_bookings_never_overlap_and_money_is_exact(server):
     with ctx.db.session() as session:
         stored = session.scalars(select(Reservation).where(Reservation.processor_id == processor)).all()
     assert sorted(r.id for r in stored) == sorted(body["id"] for _, body in won)
-    for u, cents in zip(users, credits):
+    for u, cents in zip(users, credits, strict=True):
         spent = sum(body["price"] for plan, body in won if plan[0] is u)
         left = balance(ctx, Account(u.idp_id, "user"))
         assert left == cents - spent

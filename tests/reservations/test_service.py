@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from openqcs.reservations.flows import refund_due
 from openqcs.reservations.models import Reservation
 from openqcs.reservations.service import align_up, format_go_duration, free_windows, parse_go_duration
 
-T0 = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
 
 def at(minutes: float) -> datetime:

@@ -26,7 +26,7 @@ def processor_calendar(session: Session, processor_id: str, now: datetime, host:
         # Who booked is not public: the calendar only says the time is taken.
         cal.add_component(_event(f"reservation-{booking.id}@{host}", "Reserved", booking.start_time,
                                  booking.end_time, booking.created_time, "reservation"))
-    return cal.to_ical().decode()
+    return str(cal.to_ical().decode())
 
 
 def _event(uid: str, summary: str, start: datetime, end: datetime, stamp: datetime, category: str) -> Event:

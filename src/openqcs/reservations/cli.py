@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 
 from openqcs.cli import DatabaseUrl, DataDir
 from openqcs.cli import admin_context as _context
+from openqcs.reservations.models import MaintenanceWindow
 
 maintenance_app = typer.Typer(help="Processor maintenance windows (they block reservations).", no_args_is_help=True)
 groups = {"maintenance": maintenance_app}
@@ -20,10 +21,10 @@ def _time(text: str, name: str) -> datetime:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise typer.BadParameter(f"{name} '{text}' is not an ISO 8601 time") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _as_dict(window) -> dict:
+def _as_dict(window: MaintenanceWindow) -> dict[str, Any]:
     return {"id": window.id, "processor": window.processor_id, "start": window.start_time.isoformat(),
             "end": window.end_time.isoformat(), "summary": window.summary}
 
@@ -61,10 +62,9 @@ def list_windows(
     """Print the processor's maintenance windows, one JSON object a line."""
     from openqcs.reservations.service import maintenance_windows
 
-    with _context(database_url, data_dir) as ctx:
-        with ctx.db.session() as session:
-            for window in maintenance_windows(session, processor):
-                typer.echo(json.dumps(_as_dict(window)))
+    with _context(database_url, data_dir) as ctx, ctx.db.session() as session:
+        for window in maintenance_windows(session, processor):
+            typer.echo(json.dumps(_as_dict(window)))
 
 
 @maintenance_app.command("remove")

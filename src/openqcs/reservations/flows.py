@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import BigInteger, bindparam, func, insert, select
+from sqlalchemy import BigInteger, Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,7 @@ def unavailable(processor_id: str) -> Conflict:
                     code="reservation_unavailable")
 
 
-_TABLE = Reservation.__table__
+_TABLE = cast(Table, Reservation.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 # PostgreSQL: bookings of one processor take turns. Without it, two racing inserts that overlap
 # each other both wait in the exclusion constraint's check for the other: a deadlock (503).

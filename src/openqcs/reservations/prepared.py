@@ -22,12 +22,13 @@ from typing import Any
 from sqlalchemy import Dialect, Insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from openqcs.db.engine import Database
 
 Processor = Callable[[Any], Any] | None
 # SQL, positional bind names (None: named binds), per bind its processor and fixed value if any
-Compiled = tuple[str, tuple[str, ...] | None, dict[str, tuple[Processor, Any]]]
+Compiled = tuple[str, tuple[str, ...] | None, dict[str, tuple[Processor, object]]]
 _GIVEN = object()  # a bind the caller gives
 
 
@@ -36,8 +37,11 @@ def compiled(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) 
     """``statement`` compiled for the dialect. ``keys``: the values an INSERT is given (all of its
     columns: no Python-side defaults). Binds with a value of their own (``LIMIT 1``) keep it."""
     done = statement.compile(dialect=dialect, column_keys=list(keys))
-    binds = {name: (bind.type.dialect_impl(dialect).bind_processor(dialect),
-                    _GIVEN if bind.required else bind.effective_value) for name, bind in done.binds.items()}
+    assert isinstance(done, SQLCompiler)
+    binds: dict[str, tuple[Processor, object]] = {}
+    for name, bind in done.binds.items():
+        binds[name] = (bind.type.dialect_impl(dialect).bind_processor(dialect),
+                       _GIVEN if bind.required else bind.effective_value)
     order = tuple(done.positiontup) if done.positional and done.positiontup else None
     return done.string, order, binds
 

@@ -98,7 +98,8 @@ def delete_reservation(reservationId: str, ctx: AppContext, principal: Principal
         return reservation_body(cancelled)
 
 
-def _list(request: Request, ctx: AppContext, account: Account, operation_id: str) -> ListReservationsResponse:
+def _list(request: Request[Any, Any, Any], ctx: AppContext, account: Account,
+          operation_id: str) -> ListReservationsResponse:
     params = request.query_params
     query = list_query(params, operation_id=operation_id, signer=ctx.signer, scope=f"{account.type}:{account.id}",
                        fields=FILTER_TYPES, default_order="startTime")
@@ -117,14 +118,15 @@ def _may_list(principal: Principal, account: Account) -> None:
 
 
 @get("/v1/reservations", operation_id="ListReservations", sync_to_thread=True)
-def list_reservations(request: Request, ctx: AppContext, principal: Principal) -> ListReservationsResponse:
+def list_reservations(request: Request[Any, Any, Any], ctx: AppContext,
+                      principal: Principal) -> ListReservationsResponse:
     account = account_from(request, principal)
     _may_list(principal, account)
     return _list(request, ctx, account, "ListReservations")
 
 
 @get("/v1/groups/{groupName:str}/reservations", operation_id="ListGroupReservations", sync_to_thread=True)
-def list_group_reservations(request: Request, groupName: str, ctx: AppContext,
+def list_group_reservations(request: Request[Any, Any, Any], groupName: str, ctx: AppContext,
                             principal: Principal) -> ListReservationsResponse:
     account = Account(groupName, "group")
     _may_list(principal, account)
@@ -142,7 +144,7 @@ def _query_time(raw: str | None, name: str) -> datetime:
 
 
 @get("/v1/reservations:findAvailable", operation_id="FindAvailableReservations", sync_to_thread=True)
-def find_available_reservations(request: Request, ctx: AppContext,
+def find_available_reservations(request: Request[Any, Any, Any], ctx: AppContext,
                                 principal: Principal) -> FindAvailableReservationsResponse:
     params = request.query_params
     processor_id = params.get("quantumProcessorId") or ""

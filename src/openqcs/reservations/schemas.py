@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -63,7 +63,8 @@ class QuantumProcessorCalendar(msgspec.Struct):
     maintenanceICal: str
 
 
-def reservation_body(r: Reservation) -> ReservationBody:
+def reservation_body(r: Any) -> ReservationBody:
+    """From a Reservation, or a Row / namespace with its attribute names (the read paths)."""
     return ReservationBody(
         id=r.id, accountId=r.account_id, accountType=r.account_type,
         # userId is deprecated; for a group booking it names the group, as accountId does.
@@ -77,7 +78,7 @@ def reservation_body(r: Reservation) -> ReservationBody:
     )
 
 
-def filter_fields(r: Reservation) -> dict:
+def filter_fields(r: Reservation) -> dict[str, Any]:
     """The values ListReservations filters and orders on, by wire name."""
     return {"startTime": r.start_time, "endTime": r.end_time, "createdTime": r.created_time, "price": r.price,
             "quantumProcessorId": r.processor_id, "cancelled": r.cancelled}

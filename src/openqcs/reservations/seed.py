@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from openqcs.context import AppContext
 from openqcs.processors.models import Processor
 from openqcs.reservations.models import MaintenanceWindow
 from openqcs.reservations.service import add_maintenance
 
 
-def seed_demo(ctx) -> None:
+def seed_demo(ctx: AppContext) -> None:
     now = ctx.clock.now()
     days_back = (now.weekday() + 1) % 7 or 7
     start = (now - timedelta(days=days_back)).replace(hour=2, minute=0, second=0, microsecond=0)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import CompoundSelect, Connection, Row, Select, bindparam, exists, select, union_all
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from openqcs.reservations.models import MaintenanceWindow, Reservation
 from openqcs.reservations.prepared import Transaction
 
 SLOT = timedelta(minutes=15)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def active_reservation(session: Session, processor_id: str, at: datetime) -> Reservation | None:
@@ -72,7 +73,11 @@ def check_slot(start: datetime, end: datetime, now: datetime, settings: Settings
 
 # --- overlap and availability -------------------------------------------------------------
 
-def _live_meeting(processor_id, start, end) -> tuple[Select, Select]:
+# The helpers below take values or bound parameters (``_ANY_MEETING``): hence ``Any``.
+Times = Select[Any, Any]
+
+
+def _live_meeting(processor_id: Any, start: Any, end: Any) -> tuple[Times, Times]:
     """Live bookings that meet [start, end), by two seeks of ``ix_reservations_live_start``.
 
     Live bookings of a processor never overlap (trigger / exclusion constraint), so sorted by
@@ -88,15 +93,14 @@ def _live_meeting(processor_id, start, end) -> tuple[Select, Select]:
     return select(before.c.start_time, before.c.end_time).where(before.c.end_time > start), inside
 
 
-def _maintenance_meeting(processor_id, start, end) -> Select:
+def _maintenance_meeting(processor_id: Any, start: Any, end: Any) -> Times:
     # Windows may overlap each other and are few per processor: a plain range test.
     return select(MaintenanceWindow.start_time, MaintenanceWindow.end_time).where(
         MaintenanceWindow.processor_id == processor_id, MaintenanceWindow.start_time < end,
         MaintenanceWindow.end_time > start)
 
 
-def _meeting(processor_id, start, end) -> CompoundSelect:
-    # Values or bound parameters (``_ANY_MEETING``).
+def _meeting(processor_id: Any, start: Any, end: Any) -> CompoundSelect[Any, Any]:
     return union_all(*_live_meeting(processor_id, start, end), _maintenance_meeting(processor_id, start, end))
 
 
@@ -209,7 +213,7 @@ def account_of(reservation: Reservation) -> Account:
 _BY_ID = select(Reservation.__table__).where(Reservation.__table__.c.id == bindparam("reservation_id"))
 
 
-def find_reservation(conn: Connection, principal: Principal, reservation_id: int) -> Row:
+def find_reservation(conn: Connection, principal: Principal, reservation_id: int) -> Row[Any]:
     """``get_reservation`` for reads: one Core statement (a third of the ORM's cost), a Row with
     the same attribute names. NotFound, PermissionDenied."""
     found = conn.execute(_BY_ID, {"reservation_id": reservation_id}).first()
@@ -231,9 +235,9 @@ def read_reservation_sqlite(conn: sqlite3.Connection, reservation_id: int) -> Si
     row = conn.execute(_RAW_BY_ID, (reservation_id,)).fetchone()
     if row is None:
         return None
-    values = dict(zip(_COLUMNS, row))
+    values = dict(zip(_COLUMNS, row, strict=True))
     for name in _TIMES:  # SQLAlchemy stores naive UTC text, e.g. "2026-12-03 09:00:00.000000"
-        values[name] = datetime.fromisoformat(values[name]).replace(tzinfo=timezone.utc)
+        values[name] = datetime.fromisoformat(values[name]).replace(tzinfo=UTC)
     values["cancelled"] = bool(values["cancelled"])
     return SimpleNamespace(**values)
 
@@ -243,9 +247,9 @@ PG_BY_ID = (f"SELECT (SELECT value FROM auth_generation WHERE id = 1), {', '.joi
             "FROM reservations WHERE id = %s")
 
 
-def reservation_from_pg_row(row: tuple) -> SimpleNamespace:
+def reservation_from_pg_row(row: tuple[Any, ...]) -> SimpleNamespace:
     """A row of ``PG_BY_ID`` after its first column (psycopg gives aware datetimes and booleans)."""
-    return SimpleNamespace(**dict(zip(_COLUMNS, row[1:])))
+    return SimpleNamespace(**dict(zip(_COLUMNS, row[1:], strict=True)))
 
 
 def get_reservation(session: Session, principal: Principal, reservation_id: int, *,
