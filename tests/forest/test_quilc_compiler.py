@@ -255,7 +255,14 @@ def test_fidelities_steer_placement_to_the_good_edge():
     ("RX(1e308*10) 0\n", SQUARE_9, "not a finite number"),
     ("H 1000000\n", SQUARE_9, "qubit 1000000 is out of range"),
     ("DEFGATE A:\n    1, 1\n    1, 1\nA 0\n", SQUARE_9, "line 4: `A 0`: DEFGATE A is not unitary"),
-    ("DECLARE ro BIT[1]\nMEASURE 0 ro[0]\nPULSE 0 \"rf\" flat(duration: 1e-6, iq: 1)\n", SQUARE_9, "not supported"),
+    ("DECLARE ro BIT[1]\nMEASURE 0 ro[0]\nPULSE 0 \"rf\" flat(duration: 1e-6, iq: 1)\n", SQUARE_9,
+     "line 3: .*: PULSE instructions are not supported"),
+    ("DEFGATE P AS PERMUTATION:\n    0, 0\nP 0\n", SQUARE_9, "DEFGATE P AS PERMUTATION is not a permutation"),
+    ("DEFGATE P AS PERMUTATION:\n    0, 1, 2\nP 0\n", SQUARE_9, "DEFGATE P AS PERMUTATION is not a permutation"),
+    ("DEFGATE R(%a):\n    cos(%b), 0\n    0, 1\nR(1) 0\n", SQUARE_9, "line 4: .*DEFGATE R: %b is not one of its parameters"),
+    ("DEFGATE R(%a):\n    1/%a, 0\n    0, 1\nR(0) 0\n", SQUARE_9, "DEFGATE R: cannot evaluate its matrix"),
+    ("RX(exp(1000)) 0\n", SQUARE_9, "line 1: .*: cannot evaluate a gate parameter: math range error"),
+    ("RX(cis(1)) 0\n", SQUARE_9, "the function cis does not give a real gate parameter"),
 ])
 def test_bad_programs_get_clear_errors(source, device, message):
     with pytest.raises(CompileError, match=message.replace("(", r"\(")):

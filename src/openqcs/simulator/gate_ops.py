@@ -65,7 +65,7 @@ def _base(name: str, defgates: Mapping[str, GateDefinition]) -> tuple[int, int, 
 def defgate(definition: GateDefinition) -> tuple[int, int, Base]:
     match definition.specification:
         case GateSpecification.Permutation(perm):
-            return _permutation([int(p) for p in perm])
+            return _permutation(definition.name, [int(p) for p in perm])
         case GateSpecification.Matrix(rows):
             return _matrix(definition, rows)
         case GateSpecification.PauliSum():
@@ -75,8 +75,10 @@ def defgate(definition: GateDefinition) -> tuple[int, int, Base]:
     raise GateError(f"DEFGATE {definition.name} AS {kind} is not supported")
 
 
-def _permutation(perm: list[int]) -> tuple[int, int, Base]:
+def _permutation(name: str, perm: list[int]) -> tuple[int, int, Base]:
     size = len(perm)
+    if size < 2 or size & (size - 1) or sorted(perm) != list(range(size)):
+        raise GateError(f"DEFGATE {name} AS PERMUTATION is not a permutation of 0..2^n-1")
     matrix = np.zeros((size, size), dtype=complex)
     for col, row in enumerate(perm):
         matrix[row, col] = 1
@@ -95,9 +97,12 @@ def _matrix(definition: GateDefinition, rows: list[list[Expression]]) -> tuple[i
 
     def base(values: Sequence[float]) -> Matrix:
         env: dict[str, complex] = dict(zip(params, values, strict=True))
-        m = np.array([[f({}, env) for f in row] for row in entries], dtype=complex)
+        try:
+            m = np.array([[f({}, env) for f in row] for row in entries], dtype=complex)
+        except KeyError as exc:
+            raise GateError(f"DEFGATE {name}: %{exc.args[0]} is not one of its parameters") from None
         if not gates.is_unitary(m, atol=1e-6):
-            raise ValueError(f"DEFGATE {name} is not unitary for these parameters")
+            raise GateError(f"DEFGATE {name} is not unitary for these parameters")
         return m
 
     return len(params), size.bit_length() - 1, base

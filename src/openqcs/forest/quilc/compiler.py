@@ -73,7 +73,7 @@ class _Progress:
                                  "raise the compiler timeout (get_qc(compiler_timeout=...)) "
                                  "or compile a smaller program")
 
-    def __call__(self, pass_, dag, time, property_set, count) -> None:
+    def __call__(self, pass_: Any, dag: Any, time: float, property_set: Any, count: int) -> None:
         self.check()
         now = dag.count_ops().get("swap", 0)
         name = type(pass_).__name__
@@ -133,14 +133,15 @@ def _restore(target: Target, device: Device, now: list[int], want: list[int],
     return out
 
 
-def _place(item: Passthrough, ids: list[int], layout: list[int]) -> str:
+def _place(item: Passthrough, ids: list[int], layout: list[int] | None) -> str:
     if not item.qubits:
         return item.text
+    assert layout is not None  # compile_quil fixes the placement before a FENCE/DELAY on qubits
     qubits = [Qubit.Fixed(ids[layout[q]]) for q in item.qubits]
-    if isinstance(item.instruction, Fence):
-        return Fence(qubits).to_quil()
-    inner = item.instruction
-    return Delay(inner.duration, inner.frame_names, qubits).to_quil()
+    delay = item.instruction
+    if isinstance(delay, Delay):
+        return Delay(delay.duration, delay.frame_names, qubits).to_quil()
+    return Fence(qubits).to_quil()
 
 
 def _final_rewiring(compiled: Compiled, device: Device) -> list[int]:
@@ -194,12 +195,12 @@ def compile_quil(source: str, target_device: object, *, protoquil: bool = False,
         if free:
             initial, final = start, end
         else:
+            assert layout is not None  # fixed unless the program is one circuit compiled freely
             restore = _restore(target, device, end, layout, progress)
             if restore is not None:
                 emit(restore, ids, [], lines, natives)
         zero = False
-    if initial is None:
-        initial = final = layout
+    assert initial is not None and final is not None  # a free placement is set by its one circuit
     compiled = Compiled("\n".join(lines) + "\n", [ids[q] for q in initial], [ids[q] for q in final],
                         parsed.qubit_ids, natives, progress.swaps, None)
     if protoquil:

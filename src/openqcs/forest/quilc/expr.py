@@ -5,13 +5,14 @@ them survive compilation and print back as Quil."""
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from qiskit.circuit import Parameter, ParameterExpression
-from quil.expression import Expression
+from quil.expression import Expression, ExpressionFunction, InfixOperator, PrefixOperator
 
 from openqcs.forest.quilc.errors import CompileError
-from openqcs.simulator.quil_expr import enum_name
 
 Value: TypeAlias = "float | ParameterExpression"
 
@@ -34,64 +35,62 @@ class Parameters:
         return self.by_name[key]
 
 
-def _function(name: str, value: Value) -> Value:
-    numeric = not isinstance(value, ParameterExpression)
-    if name == "SINE":
-        return math.sin(value) if numeric else value.sin()
-    if name == "COSINE":
-        return math.cos(value) if numeric else value.cos()
-    if name == "EXPONENT":
-        return math.exp(value) if numeric else value.exp()
-    if name == "SQUARE_ROOT":
-        if numeric and value < 0:
-            raise CompileError("sqrt of a negative number is not a real gate parameter")
-        return math.sqrt(value) if numeric else value ** 0.5
-    raise CompileError(f"the function {name.lower()} does not give a real gate parameter")
+# function -> (on a number, on a ParameterExpression)
+_FUNCTIONS: dict[ExpressionFunction, tuple[Callable[[float], float], Callable[[Any], Any]]] = {
+    ExpressionFunction.SINE: (math.sin, lambda p: p.sin()),
+    ExpressionFunction.COSINE: (math.cos, lambda p: p.cos()),
+    ExpressionFunction.EXPONENT: (math.exp, lambda p: p.exp()),
+    ExpressionFunction.SQUARE_ROOT: (math.sqrt, lambda p: p ** 0.5),
+}
 
 
-def _infix(op: str, a: Value, b: Value) -> Value:
+def _function(function: ExpressionFunction, value: Value) -> Value:
+    if function not in _FUNCTIONS:
+        raise CompileError(f"the function {str(function).lower()} does not give a real gate parameter")
+    numeric, symbolic = _FUNCTIONS[function]
+    if isinstance(value, ParameterExpression):
+        return symbolic(value)
+    if function == ExpressionFunction.SQUARE_ROOT and value < 0:
+        raise CompileError("sqrt of a negative number is not a real gate parameter")
     try:
-        if op == "PLUS":
-            return a + b
-        if op == "MINUS":
-            return a - b
-        if op == "STAR":
-            return a * b
-        if op == "SLASH":
-            return a / b
-        if op == "CARET":
-            return a ** b
+        return numeric(value)
+    except (OverflowError, ValueError) as exc:
+        raise CompileError(f"cannot evaluate a gate parameter: {exc}") from None
+
+
+_INFIX: dict[InfixOperator, Callable[[Value, Value], Value]] = {
+    InfixOperator.PLUS: operator.add, InfixOperator.MINUS: operator.sub, InfixOperator.STAR: operator.mul,
+    InfixOperator.SLASH: operator.truediv, InfixOperator.CARET: operator.pow,
+}
+
+
+def _infix(op: InfixOperator, a: Value, b: Value) -> Value:
+    try:
+        return _INFIX[op](a, b)
     except (ZeroDivisionError, OverflowError, ValueError) as exc:
         raise CompileError(f"cannot evaluate a gate parameter: {exc}") from None
-    raise CompileError(f"unsupported operator {op}")
 
 
-def to_value(expr: Any, params: Parameters, variables: dict[str, float] | None = None) -> Value:
+def to_value(expr: Expression, params: Parameters) -> Value:
     """A quil ``Expression`` as a float or a qiskit ParameterExpression."""
-    kind = type(expr).__name__
-    if kind == "Number":
-        number = complex(expr._0)
-        if abs(number.imag) > 1e-12:
-            raise CompileError(f"gate parameter {number} is not real")
-        return number.real
-    if kind in ("Pi", "PiConstant"):
-        return math.pi
-    if kind == "Address":
-        return params.ref(expr._0.name, expr._0.index)
-    if kind == "Variable":
-        if variables is None or expr._0 not in variables:
-            raise CompileError(f"%{expr._0} is not a parameter here")
-        return variables[expr._0]
-    if kind == "FunctionCall":
-        call = expr._0
-        return _function(enum_name(call.function), to_value(call.expression, params, variables))
-    if kind == "Prefix":
-        inner = to_value(expr._0.expression, params, variables)
-        return -inner if enum_name(expr._0.operator) == "MINUS" else inner
-    if kind == "Infix":
-        inf = expr._0
-        return _infix(enum_name(inf.operator), to_value(inf.left, params, variables),
-                      to_value(inf.right, params, variables))
+    match expr:
+        case Expression.Number(number):
+            if abs(number.imag) > 1e-12:
+                raise CompileError(f"gate parameter {number} is not real")
+            return number.real
+        case Expression.Pi():
+            return math.pi
+        case Expression.Address(ref):
+            return params.ref(ref.name, ref.index)
+        case Expression.Variable(name):
+            raise CompileError(f"%{name} is not a parameter here")
+        case Expression.FunctionCall(call):
+            return _function(call.function, to_value(call.expression, params))
+        case Expression.Prefix(pre):
+            inner = to_value(pre.expression, params)
+            return -inner if pre.operator == PrefixOperator.MINUS else inner
+        case Expression.Infix(inf):
+            return _infix(inf.operator, to_value(inf.left, params), to_value(inf.right, params))
     raise CompileError(f"unsupported gate parameter {expr}")
 
 

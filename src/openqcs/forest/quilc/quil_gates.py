@@ -35,11 +35,13 @@ from qiskit.circuit.library import (
     ZGate,
     iSwapGate,
 )
+from quil.instructions import GateDefinition
 
 from openqcs.forest.quilc.errors import CompileError
 from openqcs.forest.quilc.expr import Value
 from openqcs.forest.quilc.target import XYGate
 from openqcs.simulator import gates as table
+from openqcs.simulator.gate_ops import EVALUATION_ERRORS, GateError, defgate
 
 
 def _cphase_flipped(flips: Sequence[int]) -> Callable[[Value], Gate]:
@@ -88,17 +90,25 @@ def little_endian(matrix: np.ndarray) -> np.ndarray:
 
 
 class DefinedGate:
-    """A DEFGATE: (parameter names, qubit count, numeric matrix builder)."""
+    """A DEFGATE, read by the simulator's ``gate_ops.defgate`` (which checks its matrix)."""
 
-    def __init__(self, name: str, params: list[str], qubits: int, matrix: Callable[[list[float]], np.ndarray]):
-        self.name, self.params, self.qubits, self.matrix = name, params, qubits, matrix
+    def __init__(self, definition: GateDefinition) -> None:
+        self.name = definition.name
+        try:
+            self.params, self.qubits, self.matrix = defgate(definition)
+        except GateError as exc:
+            raise CompileError(str(exc)) from None
 
     def gate(self, values: list[Value]) -> Gate:
-        if any(not isinstance(v, float) for v in values):
+        numbers = [v for v in values if isinstance(v, float)]
+        if len(numbers) != len(values):
             raise CompileError(f"DEFGATE {self.name} cannot take memory references as parameters; pass numbers")
-        m = self.matrix(values)
-        if not table.is_unitary(m, atol=1e-6):
-            raise CompileError(f"DEFGATE {self.name} is not unitary for these parameters")
+        try:
+            m = self.matrix(numbers)
+        except GateError as exc:  # not unitary for these values, or a %variable it does not take
+            raise CompileError(str(exc)) from None
+        except EVALUATION_ERRORS as exc:
+            raise CompileError(f"DEFGATE {self.name}: cannot evaluate its matrix: {exc}") from None
         return UnitaryGate(little_endian(m), label=self.name.lower(), check_input=False)
 
 
@@ -119,7 +129,7 @@ def build_gate(name: str, modifiers: list[str], values: list[Value], n_qubits: i
                defined: dict[str, DefinedGate]) -> Gate:
     """The qiskit gate of ``MODIFIERS... name(values)`` on ``n_qubits`` operands (Quil order)."""
     if name in defined:
-        base_params, base_qubits = len(defined[name].params), defined[name].qubits
+        base_params, base_qubits = defined[name].params, defined[name].qubits
         base: Callable[[list[Value]], Gate] = defined[name].gate
     elif name in STANDARD:
         base_params, base_qubits, fn = STANDARD[name]
