@@ -15,14 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, inspect, select, table, text
 
-from openqcs.billing import service as billing
 from openqcs.db.engine import normalize_url
 from openqcs.domains import submodules
 from openqcs.http.contract import operations
-from openqcs.identity.accounts import Account
-from openqcs.processors.seed import published_isa
-from openqcs.processors.service import grant, import_isa
-from tests.support.factories import make_user
+from tests.support.factories import fund, funded_user, grant_processor, make_reference_processor, make_user
 
 REFUSED = {401, 403, 404}
 
@@ -46,15 +42,12 @@ def world(server):
         module.seed_demo(ctx)
     suffix = secrets.token_hex(3)
     team_a, team_b = f"team-a-{suffix}", f"team-b-{suffix}"
-    alice = make_user(ctx, groups=(team_a,))
+    alice = funded_user(ctx, groups=(team_a,), cents=10_000_000)
     bob = make_user(ctx, groups=(team_b,))
-    restricted = f"Private-{suffix}"
-    now = ctx.clock.now()
-    with ctx.db.session(write=True) as session:
-        for account in (Account(alice.idp_id, "user"), Account(team_a, "group"), Account(bob.idp_id, "user")):
-            billing.credit(session, account, 10_000_000, note="matrix", at=now)
-        import_isa(session, published_isa("Aspen-8"), now=now, processor_id=restricted, public=False)
-        grant(session, restricted, account_type="group", account_id=team_a)
+    fund(ctx, "user", bob.idp_id, 10_000_000)
+    restricted = make_reference_processor(ctx, source="Aspen-8", processor_id=f"Private-{suffix}", public=False,
+                                          noiseless=False)
+    grant_processor(ctx, restricted, "group", team_a)
     start = (datetime.now(UTC) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     with server.client(alice.token) as client:
         reservation = client.post("/v1/reservations", json={

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from pathlib import Path
 
 import grpc
 import pytest
 
 from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
 from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
-from tests.support.factories import TestUser, make_reference_processor, make_user
+from tests.support.factories import TestUser, funded_user, make_reference_processor
+from tests.support.programs import wide_program
 
-# The reference ISAs, as the processors domain ships them.
-ISA_DIR = Path(__file__).resolve().parents[2] / "src/openqcs/processors/data"
+__all__ = ["funded_user", "wide_program"]  # until this folder's tests import them from tests/support
 
 # A Bell pair in Aspen's native gates (H = RZ(pi/2) RX(pi/2) RZ(pi/2); CNOT 0 1 = H 1, CZ 0 1, H 1).
 BELL = ("DECLARE ro BIT[2]\n"
@@ -23,24 +21,6 @@ BELL = ("DECLARE ro BIT[2]\n"
 
 
 add_processor = make_reference_processor  # the name this folder's tests import
-
-
-def fund(ctx, account_type: str, account_id: str, cents: int = 100_000) -> None:
-    """Credit an account (jobs are refused without it)."""
-    from openqcs.billing.service import credit
-    from openqcs.identity.accounts import Account
-
-    with ctx.db.session(write=True) as session:
-        credit(session, Account(account_id, account_type), cents, note="tests", at=ctx.clock.now())
-
-
-def funded_user(ctx, *, cents: int = 100_000, groups: tuple[str, ...] = (), **kwargs) -> TestUser:
-    """A user with credit on their own account and on each of their groups'."""
-    user = make_user(ctx, groups=groups, **kwargs)
-    fund(ctx, "user", user.idp_id, cents)
-    for name in groups:
-        fund(ctx, "group", name, cents)
-    return user
 
 
 @pytest.fixture
@@ -66,31 +46,6 @@ def reserve(ctx, processor_id: str, account_type: str, account_id: str, *, minut
         session.add(row)
         session.flush()
         return row.end_time
-
-
-def wide_program(qubits: int, depth: int, source: str = "Aspen-M-3") -> str:
-    """A noiseless-heavy program: ``depth`` layers of RX/RZ on ``qubits`` connected qubits and CZ on
-    their edges (22 qubits x 20 layers simulate for several seconds here)."""
-    doc = json.loads((ISA_DIR / f"{source}.json").read_text())
-    edges = [tuple(s["node_ids"]) for op in doc["instructions"] if op["name"] == "CZ" for s in op["sites"]]
-    neighbours: dict[int, list[int]] = {}
-    for a, b in edges:
-        neighbours.setdefault(a, []).append(b)
-        neighbours.setdefault(b, []).append(a)
-    chosen, index = [0], 0
-    while len(chosen) < qubits:
-        for other in sorted(neighbours[chosen[index]]):
-            if other not in chosen and len(chosen) < qubits:
-                chosen.append(other)
-        index += 1
-    inner = [(a, b) for a, b in edges if a in chosen and b in chosen]
-    lines = [f"DECLARE ro BIT[{qubits}]"]
-    for layer in range(depth):
-        for q in chosen:
-            lines += [f"RX(pi/2) {q}", f"RZ({0.1 * layer + 0.01 * q:.3f}) {q}"]
-        lines += [f"CZ {a} {b}" for a, b in inner[layer % 2::2]]
-    lines += [f"MEASURE {q} ro[{i}]" for i, q in enumerate(chosen)]
-    return "\n".join(lines) + "\n"
 
 
 class Stubs:

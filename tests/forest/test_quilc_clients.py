@@ -3,22 +3,17 @@ Aspen-M-3 (then run on the simulated processor), and qcs-sdk-python 0.31's quilc
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from openqcs.billing.service import credit
-from openqcs.identity.accounts import Account
-from openqcs.processors.service import import_isa
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.databases import database
-from tests.support.factories import make_user
+from tests.support.factories import funded_user, make_reference_processor
 from tests.support.server import forest_env, live_server
 
 pytestmark = pytest.mark.clients
 
-ISA_DIR = Path(__file__).resolve().parents[2] / "src/openqcs/processors/data"
 REFERENCE = Path("/work/shared/reference")
 if not REFERENCE.exists():
     REFERENCE = Path(__file__).resolve().parents[3] / "shared/reference"
@@ -28,12 +23,8 @@ if not REFERENCE.exists():
 def stack(tmp_path_factory):
     directory = tmp_path_factory.mktemp("quilc-clients")
     with database("sqlite", str(directory)) as url, live_server(url, str(directory), **forest_env()) as srv:
-        with srv.ctx.db.session(write=True) as session:
-            doc = json.loads((ISA_DIR / "Aspen-M-3.json").read_text())
-            import_isa(session, doc, now=srv.ctx.clock.now(), processor_id="Aspen-M-3", public=True, noiseless=True)
-        user = make_user(srv.ctx)
-        with srv.ctx.db.session(write=True) as session:  # jobs are refused without credit
-            credit(session, Account(user.idp_id, "user"), 100_000, note="tests", at=srv.ctx.clock.now())
+        make_reference_processor(srv.ctx, processor_id="Aspen-M-3")
+        user = funded_user(srv.ctx)  # jobs are refused without credit
         env = write_qcs_config(directory / "qcs", api_url=srv.base_url, grpc_url=srv.settings.grpc_url,
                                issuer=srv.settings.issuer, access_token=user.token,
                                quilc_url=srv.settings.quilc_url, qvm_url=srv.settings.qvm_url)

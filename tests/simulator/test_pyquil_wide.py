@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.execution.conftest import funded_user, wide_program
 from tests.support.clients import run_client, write_qcs_config
-from tests.support.factories import make_reference_processor
+from tests.support.factories import funded_user, make_reference_processor
+from tests.support.programs import wide_program
 
 pytestmark = pytest.mark.clients
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from openqcs.billing import service as billing
 from openqcs.context import AppContext
 from openqcs.endpoints.service import ensure_default_endpoint
+from openqcs.identity.accounts import Account
 from openqcs.identity.models import Group, Membership, User
 from openqcs.identity.principal import new_idp_id
 from openqcs.processors import service as processors
@@ -43,6 +45,21 @@ def make_user(ctx: AppContext, *, email: str | None = None, groups: tuple[str, .
         user_id, idp_id = user.id, user.idp_id
     token, _ = ctx.tokens.issue_access_token(subject=email, uid=idp_id, groups=list(groups))
     return TestUser(user_id, idp_id, email, token)
+
+
+def fund(ctx: AppContext, account_type: str, account_id: str, cents: int = 100_000) -> None:
+    """Credit an account (jobs are refused without it)."""
+    with ctx.db.session(write=True) as session:
+        billing.credit(session, Account(account_id, account_type), cents, note="tests", at=ctx.clock.now())
+
+
+def funded_user(ctx: AppContext, *, cents: int = 100_000, groups: tuple[str, ...] = ()) -> TestUser:
+    """A user with credit on their own account and on each of their groups'."""
+    user = make_user(ctx, groups=groups)
+    fund(ctx, "user", user.idp_id, cents)
+    for name in groups:
+        fund(ctx, "group", name, cents)
+    return user
 
 
 def make_processor(ctx: AppContext, *, prefix: str = "Test", public: bool = True, noiseless: bool = True,
