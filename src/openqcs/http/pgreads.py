@@ -21,6 +21,7 @@ if not PG_BY_ID.endswith(_ONE):  # the batch form is the same statement over a l
 BY_IDS = PG_BY_ID[: -len(_ONE)] + "WHERE id = ANY(%s::bigint[])"
 
 Row = tuple[Any, ...]
+TIMEOUT = 5.0  # seconds; then the callers take the full path, which reports the outage
 
 
 class ReservationReads:
@@ -59,11 +60,13 @@ class ReservationReads:
 
         for _attempt in range(2):  # a dropped connection is reopened once
             try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-                cursor = await self._conn.execute(BY_IDS, (ids,))
-                return {reservation_from_pg_row(row).id: row for row in await cursor.fetchall()}
-            except psycopg.Error:
+                async with asyncio.timeout(TIMEOUT):  # a silent network must not hold every reader
+                    if self._conn is None or self._conn.closed:
+                        self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                    cursor = await self._conn.execute(BY_IDS, (ids,))
+                    rows = await cursor.fetchall()
+                return {reservation_from_pg_row(row).id: row for row in rows}
+            except (psycopg.Error, TimeoutError):
                 await self._close()
             except Exception:  # whatever it is, the full path answers
                 return {}
