@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from openqcs.billing import pricing
 from openqcs.billing.models import LedgerEntry
 from openqcs.billing.service import balance_cents, event_price
+from openqcs.db.base import UTCDateTime
 from openqcs.errors import InvalidArgument, PaymentRequired
 from openqcs.execution.models import QUEUED, RUNNING, SUCCEEDED, ExecutionJob
 from openqcs.identity.accounts import Account
@@ -61,11 +63,11 @@ REFERENCE_MAX_QUBITS = 12
 
 
 def engine_for(program: str, noiseless: bool) -> str:
-    qubits, _, control, sampleable = shape(program)
+    qubits, _, _control, sampleable = shape(program)
     return "reference" if noiseless and sampleable and qubits <= REFERENCE_MAX_QUBITS else "auto"
 
 
-def estimate(program: str, isa: dict, shots: int, noiseless: bool) -> Cost:
+def estimate(program: str, isa: dict[str, Any], shots: int, noiseless: bool) -> Cost:
     """The least simulation work the job needs (``isa``: the processor's; noise follows it)."""
     qubits, ops, control, sampleable = shape(program)
     ops = max(ops, 1)
@@ -115,10 +117,19 @@ def outstanding_jobs(session: Session, account: Account, now: datetime) -> int:
 
     Index seeks only (ix_execution_jobs_account_status, ix_billing_ledger_entries_reference): the
     cost does not grow with the account's history."""
-    mine = (ExecutionJob.account_type == account.type, ExecutionJob.account_id == account.id)
     since = now - timedelta(seconds=BILLING_GRACE_SECONDS)
+    return int(session.scalar(_OUTSTANDING, {"type": account.type, "id": account.id, "since": since}) or 0)
+
+
+def _outstanding() -> Select[tuple[int]]:
+    mine = (ExecutionJob.account_type == bindparam("type"), ExecutionJob.account_id == bindparam("id"))
     active = select(func.count()).select_from(ExecutionJob).where(*mine, ExecutionJob.status.in_((QUEUED, RUNNING)))
     billed = select(LedgerEntry.id).where(LedgerEntry.reference == ExecutionJob.id).exists()
     unbilled = (select(func.count()).select_from(ExecutionJob)
-                .where(*mine, ExecutionJob.status == SUCCEEDED, ExecutionJob.finished_time >= since, ~billed))
-    return int(session.scalar(active) or 0) + int(session.scalar(unbilled) or 0)
+                .where(*mine, ExecutionJob.status == SUCCEEDED,
+                       ExecutionJob.finished_time >= bindparam("since", type_=UTCDateTime()), ~billed))
+    return select(active.scalar_subquery() + unbilled.scalar_subquery())
+
+
+# One statement, built once: it runs in every submission.
+_OUTSTANDING = _outstanding()

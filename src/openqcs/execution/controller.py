@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import math
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+from cachetools import LRUCache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openqcs.errors import Conflict, InvalidArgument
-from openqcs.execution import admission, notify, results
+from openqcs.execution import admission, notify, queue, results
+from openqcs.execution.handoff import Inbox
 from openqcs.execution.jobs import job_key, open_job
 from openqcs.execution.models import CANCELLED, FINISHED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
+from openqcs.execution.queue import Claimed
 from openqcs.execution.service import billed_account, get_job, processor_isa, resolve_target
 from openqcs.identity.principal import Principal
+
+if TYPE_CHECKING:
+    from openqcs.simulator.simulate import ProgramInfo
 
 MAX_CONFIGURATIONS = 1000
 
@@ -38,11 +46,17 @@ def new_job_id() -> str:
 
 
 def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, *,
-           time_limit: float = 0.0) -> list[str]:
+           time_limit: float = 0.0, runner: Inbox[Claimed] | None = None,
+           generation: int | None = None) -> list[str]:
     """Queue one job per memory map (one for none); returns their ids in order.
 
     Refused before queueing: a job that cannot finish within ``time_limit`` seconds
     (InvalidArgument), and an account whose credit does not cover the jobs (PaymentRequired).
+    ``generation``: ``processor_generation`` read before the transaction (None: not known), under
+    which the processor's ISA and visibility are kept in memory.
+    ``runner``: an idle worker reserved for this submission; when nothing else waits, the first
+    job is stored running under its lease and left in ``runner.pending`` for it (``deliver``
+    it after the commit).
     """
     from openqcs.simulator.simulate import check_program
 
@@ -51,7 +65,7 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, 
     job = open_job(sub.data, sub.key_id, sub.nonce, job_key(session))
     processor_id = resolve_target(session, viewer, job.processor_id, now, processor_id=sub.processor_id,
                                   endpoint_id=sub.endpoint_id)
-    isa, noiseless = processor_isa(session, processor_id, viewer)
+    isa, noiseless = visible_isa(session, processor_id, viewer, generation)
     account = billed_account(session, viewer, processor_id, now)
     maps = sub.memory_maps or [{}]
     if len(maps) > MAX_CONFIGURATIONS:
@@ -64,6 +78,8 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, 
     admission.check_time(cost, time_limit)
     admission.check_credit(session, account, processor_id, cost, len(maps), now)
     readout = msgspec.json.encode(job.readout).decode()
+    # Only when nothing else waits, so a hand-over never jumps the queue's fair order.
+    hand = runner is not None and not queue.anything_takeable(session, now)
     ids = []
     for memory in maps:
         row = ExecutionJob(id=new_job_id(), processor_id=processor_id, endpoint_id=sub.endpoint_id or None,
@@ -71,11 +87,34 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, 
                            program=job.program, shots=job.shots, readout=readout,
                            memory=msgspec.json.encode(memory).decode(), status=QUEUED, status_message="",
                            duration_us=0, attempts=0, created_time=now)
+        if hand and runner is not None and runner.pending is None:
+            runner.pending = queue.start(row, runner.worker_id, runner.lease, now)
         session.add(row)
         ids.append(row.id)
     session.flush()
-    notify.publish_queued(session)
+    if len(ids) > (runner is not None and runner.pending is not None):
+        notify.publish_queued(session)
     return ids
+
+
+# (processor_generation, processor, who asks) -> (ISA, noiseless): every Execute needs it, and it
+# changes only with the processor (its ISA, status, grants) or the caller's groups.
+_VISIBLE: LRUCache[tuple[int, str, bool, str, frozenset[str]], tuple[dict[str, Any], bool]] = LRUCache(maxsize=1024)
+_VISIBLE_LOCK = threading.Lock()
+
+
+def visible_isa(session: Session, processor_id: str, viewer: Principal,
+                generation: int | None) -> tuple[dict[str, Any], bool]:
+    """``service.processor_isa`` for ``viewer``, kept under ``generation`` when it is known."""
+    if generation is None:
+        return processor_isa(session, processor_id, viewer)
+    key = (generation, processor_id, viewer.is_admin, viewer.idp_id, frozenset(viewer.groups))
+    found = _VISIBLE.get(key)
+    if found is None:
+        found = processor_isa(session, processor_id, viewer)
+        with _VISIBLE_LOCK:
+            _VISIBLE[key] = found
+    return found
 
 
 def notify_queued() -> None:
@@ -83,7 +122,7 @@ def notify_queued() -> None:
     notify.queued()
 
 
-def check_memory(memory: dict[str, list[float]], info, index: int) -> None:
+def check_memory(memory: dict[str, list[float]], info: ProgramInfo, index: int) -> None:
     """InvalidArgument unless every patched region is declared by the program and fits in it."""
     declared = {name: int(size) for name, size in info.readout.items()}
     declared.update({name: int(size) for name, (_, size) in info.parameters.items()})

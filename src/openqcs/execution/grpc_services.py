@@ -12,16 +12,18 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.orm import Session
 
 from openqcs import errors
 from openqcs.context import AppContext
-from openqcs.execution import abandon, controller, metrics, notify, translation
+from openqcs.db.generations import GenerationReader
+from openqcs.execution import abandon, controller, handoff, metrics, notify, translation
 from openqcs.execution.auth import principal_from_metadata
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import models_translation_pb2 as mt
@@ -69,13 +71,16 @@ def _request_id(context: grpc.aio.ServicerContext) -> str:
     return uuid.uuid4().hex
 
 
-def rpc(method: Callable) -> Callable:
+Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+def rpc(method: Handler) -> Handler:
     """Abort with the mapped status on domain errors, never leaking internals; one log line and
     metric per call, with a request id (the caller's ``x-request-id``, else a new one) echoed back."""
     name = method.__name__
 
     @functools.wraps(method)
-    async def wrapper(self, request, context: grpc.aio.ServicerContext):
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         started = time.perf_counter()
         request_id = _request_id(context)
         code, message = grpc.StatusCode.OK, ""
@@ -110,12 +115,13 @@ def rpc(method: Callable) -> Callable:
 class _Base:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.generations = GenerationReader(ctx.db, "processor_generation")
 
     async def caller(self, context: grpc.aio.ServicerContext) -> Principal:
         return await asyncio.to_thread(principal_from_metadata, self.ctx, context.invocation_metadata())
 
     async def in_session(self, fn: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any) -> Any:
-        def call():
+        def call() -> Any:
             with self.ctx.db.session(write=write) as session:
                 return fn(session, *args, **kwargs)
 
@@ -126,7 +132,7 @@ class _Base:
         """Authenticate and run ``fn(session, principal, *args)`` in one thread hop (the hot calls)."""
         metadata = context.invocation_metadata()
 
-        def call():
+        def call() -> tuple[Principal, Any]:
             principal = principal_from_metadata(self.ctx, metadata)
             with self.ctx.db.session(write=write) as session:
                 return principal, fn(session, principal, *args)
@@ -136,7 +142,9 @@ class _Base:
 
 class TranslationService(_Base, st_grpc.TranslationServicer):
     @rpc
-    async def TranslateQuilToEncryptedControllerJob(self, request, context):
+    async def TranslateQuilToEncryptedControllerJob(
+            self, request: st.TranslateQuilToEncryptedControllerJobRequest,
+            context: grpc.aio.ServicerContext) -> st.TranslateQuilToEncryptedControllerJobResponse:
         principal = await self.caller(context)
         shots = request.num_shots_value if request.HasField("num_shots_value") else None
         out = await self.in_session(translation.translate, principal, request.quantum_processor_id,
@@ -148,40 +156,67 @@ class TranslationService(_Base, st_grpc.TranslationServicer):
             metadata=mt.QuilTranslationMetadata(readout_mappings=out.readout_mappings))
 
     @rpc
-    async def GetQuantumProcessorQuilCalibrationProgram(self, request, context):
+    async def GetQuantumProcessorQuilCalibrationProgram(
+            self, request: st.GetQuantumProcessorQuilCalibrationProgramRequest,
+            context: grpc.aio.ServicerContext) -> st.QuantumProcessorQuilCalibrationProgram:
         principal = await self.caller(context)
         text = await self.in_session(translation.calibration_program, principal, request.quantum_processor_id)
         return st.QuantumProcessorQuilCalibrationProgram(quil_calibration_program=text)
 
 
-def _target(request) -> dict[str, str]:
+def _target(request: sc.ExecuteControllerJobRequest) -> dict[str, str]:
     kind = request.WhichOneof("target")
     return {"processor_id": request.quantum_processor_id if kind == "quantum_processor_id" else "",
             "endpoint_id": request.endpoint_id if kind == "endpoint_id" else ""}
 
 
 class ControllerService(_Base, sc_grpc.ControllerServicer):
-    def _submission(self, request) -> controller.Submission:
+    def _submission(self, request: sc.ExecuteControllerJobRequest) -> controller.Submission:
         encrypted = request.encrypted if request.HasField("encrypted") else mc.EncryptedControllerJob()
         return controller.Submission(
             data=encrypted.job, key_id=encrypted.encryption.key_id, nonce=encrypted.encryption.nonce,
             memory_maps=[memory_from_values(c.memory_values) for c in request.execution_configurations],
             **_target(request))
 
-    def _submit_all(self, session, principal, submissions):
+    def _submit_all(self, session: Session, principal: Principal,
+                    submissions: list[controller.Submission]) -> list[list[str]]:
         now = self.ctx.clock.now()
         limit = self.ctx.settings.job_time_limit_seconds
         return [controller.submit(session, principal, sub, now, time_limit=limit) for sub in submissions]
 
+    def _execute(self, metadata: Any, sub: controller.Submission) -> tuple[Principal, list[str], bool]:
+        """Authenticate and submit (handing the job to an idle worker of ours when there is one);
+        returns the caller, the job ids and whether any of them went to the queue."""
+        principal = principal_from_metadata(self.ctx, metadata)
+        generation = self.generations.read()
+        runner = handoff.IDLE.reserve()
+        committed = handed = False
+        try:
+            with self.ctx.db.session(write=True) as session:
+                ids = controller.submit(session, principal, sub, self.ctx.clock.now(),
+                                        time_limit=self.ctx.settings.job_time_limit_seconds, runner=runner,
+                                        generation=generation)
+                handed = runner is not None and runner.pending is not None
+            committed = True
+            _queued(ids, principal)  # logged before the worker can log it running
+        finally:
+            if runner is not None:
+                runner.deliver(committed)
+        return principal, ids, len(ids) > handed
+
     @rpc
-    async def ExecuteControllerJob(self, request, context):
-        principal, [ids] = await self.as_caller(context, self._submit_all, [self._submission(request)], write=True)
-        controller.notify_queued()
-        _queued(ids, principal)
+    async def ExecuteControllerJob(self, request: sc.ExecuteControllerJobRequest,
+                                   context: grpc.aio.ServicerContext) -> sc.ExecuteControllerJobResponse:
+        _principal, ids, queued = await asyncio.to_thread(self._execute, context.invocation_metadata(),
+                                                         self._submission(request))
+        if queued:
+            controller.notify_queued()
         return sc.ExecuteControllerJobResponse(job_execution_ids=ids)
 
     @rpc
-    async def BatchExecuteControllerJobs(self, request, context):
+    async def BatchExecuteControllerJobs(
+            self, request: sc.BatchExecuteControllerJobsRequest,
+            context: grpc.aio.ServicerContext) -> sc.BatchExecuteControllerJobsResponse:
         principal = await self.caller(context)
         subs = [self._submission(r) for r in request.requests]
         if not subs:
@@ -193,7 +228,8 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
             responses=[sc.ExecuteControllerJobResponse(job_execution_ids=ids) for ids in batches])
 
     @rpc
-    async def GetControllerJobResults(self, request, context):
+    async def GetControllerJobResults(self, request: sc.GetControllerJobResultsRequest,
+                                      context: grpc.aio.ServicerContext) -> sc.GetControllerJobResultsResponse:
         job_id = request.job_execution_id
         # Watch before the first read, so a job that finishes in between still wakes us.
         arrival = notify.Arrival(job_id)
@@ -226,12 +262,13 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
             if arrival.result is not None:
                 return arrival.result
             arrival.rearm()
-            result = await self.in_session(controller.finished_result, principal, job_id)
+            result: bytes | None = await self.in_session(controller.finished_result, principal, job_id)
             if result is not None:
                 return result
 
     @rpc
-    async def CancelControllerJobs(self, request, context):
+    async def CancelControllerJobs(self, request: sc.CancelControllerJobsRequest,
+                                   context: grpc.aio.ServicerContext) -> sc.CancelControllerJobsResponse:
         principal = await self.caller(context)
         cancelled = await self.in_session(controller.cancel, principal, list(request.job_ids), self.ctx.clock.now(),
                                           write=True)
@@ -241,7 +278,8 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         return sc.CancelControllerJobsResponse()
 
     @rpc
-    async def GetControllerJobStatus(self, request, context):
+    async def GetControllerJobStatus(self, request: sc.GetControllerJobStatusRequest,
+                                     context: grpc.aio.ServicerContext) -> sc.GetControllerJobStatusResponse:
         principal = await self.caller(context)
         found = await self.in_session(controller.status, principal, request.job_id)
         now = Timestamp()

@@ -18,6 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from openqcs.execution import handoff
+
 log = logging.getLogger("openqcs.execution.notify")
 
 QUEUED_CHANNEL = "openqcs_job_queued"
@@ -45,6 +47,7 @@ def publish_finished(session: Session, job_ids: list[str]) -> None:
 
 def queued() -> None:
     JOB_QUEUED.set()
+    handoff.IDLE.wake_all()
 
 
 def finished(job_ids: list[str], result: bytes | None = None) -> None:
@@ -125,11 +128,11 @@ class Listener:
                     conn.execute(f"LISTEN {QUEUED_CHANNEL}")
                     conn.execute(f"LISTEN {FINISHED_CHANNEL}")
                     # Whatever finished while we were not listening: results calls re-check anyway.
-                    JOB_QUEUED.set()
+                    queued()
                     while not self.stopping.is_set():
                         for note in conn.notifies(timeout=1.0):
                             if note.channel == QUEUED_CHANNEL:
-                                JOB_QUEUED.set()
+                                queued()
                             else:
                                 finished([note.payload])
             except Exception:  # the database restarts or drops us: listen again shortly

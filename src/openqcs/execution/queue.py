@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from openqcs.context import AppContext
+from openqcs.db.base import UTCDateTime
 from openqcs.execution import metrics, notify, results
 from openqcs.execution.models import FAILED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
+from openqcs.execution.usage import Biller, Usage, bill
+from openqcs.identity.accounts import Account
 
 MAX_ATTEMPTS = 3
 
@@ -36,19 +40,44 @@ class Claimed:
     created_time: datetime | None = None
 
 
-def _takeable(now: datetime):
+def _takeable(now: Any) -> ColumnElement[bool]:
     return or_(ExecutionJob.status == QUEUED, and_(ExecutionJob.status == RUNNING, ExecutionJob.lease_until < now))
 
 
-def _fair_order():
+def _fair_order() -> tuple[Any, ...]:
     served = aliased(ExecutionJob)
     # ORDER BY … LIMIT 1, not max(): an index seek, where max() here reads all the account's jobs.
     last_served = (select(served.started_time)
-                   .where(served.account_type == ExecutionJob.account_type, served.account_id == ExecutionJob.account_id,
-                          served.started_time.is_not(None))
+                   .where(served.account_type == ExecutionJob.account_type,
+                          served.account_id == ExecutionJob.account_id, served.started_time.is_not(None))
                    .order_by(served.started_time.desc()).limit(1)
                    .correlate(ExecutionJob).scalar_subquery())
     return last_served.asc().nulls_first(), ExecutionJob.created_time, ExecutionJob.id
+
+
+# Built once (every claim and submission runs them): only ``now`` changes.
+_NOW = bindparam("now", type_=UTCDateTime())
+_ANY_TAKEABLE = select(ExecutionJob.id).where(_takeable(_NOW)).limit(1)
+_NEXT = select(ExecutionJob).where(_takeable(_NOW)).order_by(*_fair_order()).limit(1)
+_NEXT_LOCKED = _NEXT.with_for_update(of=ExecutionJob, skip_locked=True)
+
+
+def anything_takeable(session: Session, now: datetime) -> bool:
+    return session.scalar(_ANY_TAKEABLE, {"now": now}) is not None
+
+
+def _claimed(job: ExecutionJob) -> Claimed:
+    return Claimed(job.id, job.processor_id, job.program, job.shots, msgspec.json.decode(job.memory.encode()),
+                   job.attempts, job.created_time)
+
+
+def start(job: ExecutionJob, worker_id: str, lease: timedelta, now: datetime) -> Claimed:
+    """Mark ``job`` running for ``worker_id`` (a claim, or a new job handed to an idle worker)."""
+    job.status, job.worker_id = RUNNING, worker_id
+    job.attempts = (job.attempts or 0) + 1
+    job.lease_until = now + lease
+    job.started_time = now
+    return _claimed(job)
 
 
 def finish(job: ExecutionJob, status: str, result: bytes, now: datetime, duration_us: int = 0) -> None:
@@ -72,17 +101,15 @@ def claim(ctx: AppContext, worker_id: str, lease: timedelta, *, look: bool = Tru
     """
     if look:
         with ctx.db.session() as session:
-            if session.scalar(select(ExecutionJob.id).where(_takeable(ctx.clock.now())).limit(1)) is None:
+            if not anything_takeable(session, ctx.clock.now()):
                 return None
     abandoned: list[str] = []
     try:
         with ctx.db.session(write=True) as session:
             now = ctx.clock.now()
-            stmt = select(ExecutionJob).where(_takeable(now)).order_by(*_fair_order()).limit(1)
-            if not ctx.db.is_sqlite:
-                stmt = stmt.with_for_update(of=ExecutionJob, skip_locked=True)
+            stmt = _NEXT if ctx.db.is_sqlite else _NEXT_LOCKED
             while True:
-                job = session.scalar(stmt)
+                job = session.scalar(stmt, {"now": now})
                 if job is None:
                     return None
                 if job.status == RUNNING and job.attempts >= MAX_ATTEMPTS:
@@ -91,12 +118,7 @@ def claim(ctx: AppContext, worker_id: str, lease: timedelta, *, look: bool = Tru
                     notify.publish_finished(session, [job.id])
                     session.flush()
                     continue
-                job.status, job.worker_id = RUNNING, worker_id
-                job.attempts += 1
-                job.lease_until = now + lease
-                job.started_time = now
-                return Claimed(job.id, job.processor_id, job.program, job.shots,
-                               msgspec.json.decode(job.memory.encode()), job.attempts, job.created_time)
+                return start(job, worker_id, lease, now)
     finally:
         for job_id in abandoned:
             metrics.transition(job_id, FAILED, reason="abandoned")
@@ -109,7 +131,7 @@ def renew(ctx: AppContext, job_id: str, worker_id: str, lease: timedelta) -> boo
         done = session.execute(update(ExecutionJob).where(
             ExecutionJob.id == job_id, ExecutionJob.worker_id == worker_id, ExecutionJob.status == RUNNING,
         ).values(lease_until=ctx.clock.now() + lease))
-        return done.rowcount == 1
+        return cast("CursorResult[Any]", done).rowcount == 1
 
 
 def still_mine(ctx: AppContext, job_id: str, worker_id: str) -> bool:
@@ -119,8 +141,10 @@ def still_mine(ctx: AppContext, job_id: str, worker_id: str) -> bool:
     return row is not None and row[0] == RUNNING and row[1] == worker_id
 
 
-def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: bytes, duration_us: int) -> bool:
-    """Record the job's end (and bill it); False when it was no longer this worker's (result dropped)."""
+def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: bytes, duration_us: int,
+          biller: Biller | None = None) -> bool:
+    """Record the job's end and bill it (through ``biller``, else at once); False when it was no
+    longer this worker's (result dropped)."""
     now = ctx.clock.now()
     values = {"status": status, "result": result, "finished_time": now, "duration_us": duration_us,
               "lease_until": None}
@@ -141,7 +165,12 @@ def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: by
     if status == SUCCEEDED:
         # Billed after the result is out, so billing never delays it; until its entry lands,
         # admission counts the finished job as outstanding (admission.outstanding_jobs).
-        _record_usage(ctx, job.id, account, duration_us, now)
+        account_type, account_id, processor_id = account
+        usage = Usage(job.id, Account(account_id, account_type), processor_id, int(duration_us), now)
+        if biller is None:
+            bill(ctx, [usage])
+        else:
+            biller.add(usage)
     return True
 
 
@@ -170,19 +199,4 @@ def release(ctx: AppContext, job: Claimed, worker_id: str, why: str) -> str | No
 
 
 def queue_depth(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(ExecutionJob).where(ExecutionJob.status == QUEUED)))
-
-
-def _record_usage(ctx: AppContext, job_id: str, account: tuple[str, str, str], duration_us: int, now) -> None:
-    from openqcs.billing.service import record_usage
-    from openqcs.identity.accounts import Account
-
-    account_type, account_id, processor_id = account
-    billed = Account(account_id, account_type)
-    try:
-        with ctx.db.session(write=True) as session:
-            record_usage(session, billed, "qpuJobCompletion", 1, reference=job_id, at=now, processor_id=processor_id)
-            record_usage(session, billed, "qpuJobTime", int(duration_us), reference=job_id, at=now,
-                         processor_id=processor_id)
-    except Exception:  # the job ran; a billing fault must not lose its result
-        metrics.log.exception("usage not recorded", extra={"job": job_id})
+    return int(session.scalar(select(func.count()).select_from(ExecutionJob).where(ExecutionJob.status == QUEUED)) or 0)

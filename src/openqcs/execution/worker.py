@@ -20,19 +20,27 @@ from concurrent.futures import CancelledError, Future
 from datetime import timedelta
 
 import msgspec
+from cachetools import LRUCache
 
 from openqcs.context import AppContext
+from openqcs.db.generations import GenerationReader
 from openqcs.errors import OpenQCSError
-from openqcs.execution import metrics, notify, queue, results
-from openqcs.execution.models import FAILED, SUCCEEDED
+from openqcs.execution import handoff, metrics, notify, queue, results
 from openqcs.execution.admission import engine_for
+from openqcs.execution.models import FAILED, SUCCEEDED
 from openqcs.execution.pool import Outcome, SimulationPool, Task
 from openqcs.execution.queue import Claimed
+from openqcs.execution.service import isa_version
+from openqcs.execution.usage import Biller
 
 log = metrics.log
 MAX_ATTEMPTS = queue.MAX_ATTEMPTS
 # Not a job status: the simulation process died, so the job goes back to the queue (or fails).
 RELEASED = "released"
+
+# (processor_generation, processor id) -> (latest ISA version id, noiseless): one per processor change.
+_VERSIONS: LRUCache[tuple[int, str], tuple[int, bool]] = LRUCache(maxsize=256)
+_VERSIONS_LOCK = threading.Lock()
 
 
 def job_seed(setting: str, job: Claimed) -> int | None:
@@ -51,27 +59,42 @@ def time_limit_message(limit: float) -> str:
 
 class Worker:
     def __init__(self, ctx: AppContext, pool: SimulationPool | None = None, *, name: str | None = None,
-                 poll_seconds: float = 0.25) -> None:
+                 poll_seconds: float = 0.25, biller: Biller | None = None) -> None:
         self.ctx = ctx
         self.pool = pool
+        self.biller = biller
         self.id = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.poll_seconds = poll_seconds
         self.stopping = threading.Event()
         self.lease = timedelta(seconds=max(3, ctx.settings.job_lease_seconds))
         self.limit = float(ctx.settings.job_time_limit_seconds) or None
+        self.inbox: handoff.Inbox[Claimed] = handoff.Inbox(self.id, self.lease)
+        self.generations = GenerationReader(ctx.db, "processor_generation")
 
     def claim(self, *, look: bool = True) -> Claimed | None:
         return queue.claim(self.ctx, self.id, self.lease, look=look)
 
+    def _isa_version(self, processor_id: str) -> tuple[int, bool]:
+        """The processor's latest ISA version and noiseless flag, kept under ``processor_generation``."""
+        generation = self.generations.read()
+        if generation is None:
+            with self.ctx.db.session() as session:
+                return isa_version(session, processor_id)
+        key = (generation, processor_id)
+        found = _VERSIONS.get(key)
+        if found is None:
+            with self.ctx.db.session() as session:
+                found = isa_version(session, processor_id)
+            with _VERSIONS_LOCK:
+                _VERSIONS[key] = found
+        return found
+
     def store(self, job: Claimed, status: str, result: bytes, duration_us: int) -> None:
-        if not queue.store(self.ctx, job, self.id, status, result, duration_us):
+        if not queue.store(self.ctx, job, self.id, status, result, duration_us, self.biller):
             log.warning("job taken over or cancelled; result dropped", extra={"job": job.id})
 
     def _task(self, job: Claimed) -> Task:
-        from openqcs.execution.service import isa_version
-
-        with self.ctx.db.session() as session:
-            version, noiseless = isa_version(session, job.processor_id)
+        version, noiseless = self._isa_version(job.processor_id)
         return Task(job.id, job.program, version, job.shots, job.memory, noiseless,
                     job_seed(self.ctx.settings.simulation_seed, job), engine_for(job.program, noiseless))
 
@@ -80,6 +103,11 @@ class Worker:
         job = self.claim(look=look)
         if job is None:
             return False
+        self.run_job(job)
+        return True
+
+    def run_job(self, job: Claimed) -> None:
+        """Run a job this worker holds (claimed, or handed over by its submission)."""
         started = time.monotonic()
         if job.created_time is not None:
             metrics.JOB_WAIT.observe(max(0.0, (self.ctx.clock.now() - job.created_time).total_seconds()))
@@ -88,32 +116,33 @@ class Worker:
             task = self._task(job)
         except OpenQCSError as exc:
             self._end(job, FAILED, results.user_failure(exc.message), 0, started)
-            return True
+            return
+        if self.pool is None:
+            raise RuntimeError("this worker has no simulation pool; it can only claim and store")
         future = self.pool.submit(task, self.limit)
         outcome = self._wait(job, future)
         if outcome is None:
-            return True  # cancelled or taken over: nothing of ours to store
+            return  # cancelled or taken over: nothing of ours to store
         status, result, duration = outcome
         if status == RELEASED:
             state = queue.release(self.ctx, job, self.id, result.decode())
             if state:
                 metrics.transition(job.id, state, reason="worker process stopped" + result.decode())
-            return True
+            return
         self._end(job, status, result, duration, started)
-        return True
 
     def _end(self, job: Claimed, status: str, result: bytes, duration: int, started: float) -> None:
-        if queue.store(self.ctx, job, self.id, status, result, duration):
+        if queue.store(self.ctx, job, self.id, status, result, duration, self.biller):
             elapsed = time.monotonic() - started
             metrics.JOB_SECONDS.observe(elapsed)
-            fields = {"duration_ms": round(elapsed * 1000, 2)}
+            fields: dict[str, object] = {"duration_ms": round(elapsed * 1000, 2)}
             if status != SUCCEEDED:
                 fields["message"] = results.pb.ControllerJobExecutionResult.FromString(result).status_message
             metrics.transition(job.id, status, **fields)
         else:
             log.warning("job taken over or cancelled; result dropped", extra={"job": job.id})
 
-    def _wait(self, job: Claimed, future: Future) -> tuple[str, bytes, int] | None:
+    def _wait(self, job: Claimed, future: Future[Outcome]) -> tuple[str, bytes, int] | None:
         """Wait for the simulation, renewing the lease; stop it when the job is cancelled."""
         woken = threading.Event()
         future.add_done_callback(lambda _: woken.set())
@@ -144,7 +173,7 @@ class Worker:
             unwatch()
         return self._outcome(job, future)
 
-    def _outcome(self, job: Claimed, future: Future) -> tuple[str, bytes, int] | None:
+    def _outcome(self, job: Claimed, future: Future[Outcome]) -> tuple[str, bytes, int] | None:
         from pebble import ProcessExpired
 
         try:
@@ -169,21 +198,35 @@ class Worker:
         return SUCCEEDED, results.success(out.readout, out.memory, out.duration_us), out.duration_us
 
     def run(self) -> None:
-        woken = False
-        while not self.stopping.is_set():
-            try:
-                if self.run_one(look=not woken):
-                    woken = False
-                    continue
-            except Exception:
-                log.exception("worker loop failed; retrying")
-                self.stopping.wait(1.0)
-            woken = notify.JOB_QUEUED.wait(self.poll_seconds)
-            notify.JOB_QUEUED.clear()
+        handoff.IDLE.register(self.inbox)
+        try:
+            woken = False
+            while not self.stopping.is_set():
+                try:
+                    self.inbox.wake.clear()  # before looking: a job queued from now on wakes the wait below
+                    if self.run_one(look=not woken):
+                        woken = False
+                        continue
+                    woken, handed = self._idle()
+                    if handed is not None:
+                        self.run_job(handed)
+                except Exception:
+                    log.exception("worker loop failed; retrying")
+                    self.stopping.wait(1.0)
+        finally:
+            handoff.IDLE.unregister(self.inbox)
+
+    def _idle(self) -> tuple[bool, Claimed | None]:
+        """Wait for a queued job (woken) or one handed over by its submission."""
+        handoff.IDLE.offer(self.inbox)
+        woken = self.inbox.wake.wait(self.poll_seconds)
+        if handoff.IDLE.withdraw(self.inbox):
+            return woken, None
+        return False, self.inbox.receive()  # reserved by a submission: its job once committed
 
     def stop(self) -> None:
         self.stopping.set()
-        notify.JOB_QUEUED.set()
+        self.inbox.wake.set()
 
 
 class Workers:
@@ -192,7 +235,8 @@ class Workers:
 
     def __init__(self, ctx: AppContext, count: int) -> None:
         self.pool = SimulationPool(count, ctx.settings.db_url) if count else None
-        self.workers = [Worker(ctx, self.pool) for _ in range(count)]
+        self.biller = Biller(ctx)
+        self.workers = [Worker(ctx, self.pool, biller=self.biller) for _ in range(count)]
         self.threads = [threading.Thread(target=w.run, name=f"openqcs-worker-{i}", daemon=True)
                         for i, w in enumerate(self.workers)]
         self.depth = threading.Thread(target=self._watch_depth, args=(ctx,), name="openqcs-queue-depth", daemon=True)
@@ -223,3 +267,4 @@ class Workers:
             thread.join(max(0.0, deadline - time.monotonic()))
         if self.pool is not None:
             self.pool.close()
+        self.biller.stop()  # after the workers: what they finished is billed
