@@ -37,7 +37,7 @@ def register(result, mappings, name):
     """Shots x length matrix of a register, through the readout mappings like qcs-sdk does."""
     size = len([k for k in mappings if k.startswith(name + "[")])
     columns = [list(result.readout_values[mappings[f"{name}[{i}]"]].integer_values.values) for i in range(size)]
-    return [list(shot) for shot in zip(*columns)]
+    return [list(shot) for shot in zip(*columns, strict=True)]
 
 
 def code_of(call, *args):

@@ -49,7 +49,7 @@ print(json.dumps(out))
 
 def _shots(buffers: dict, ro_sources: dict) -> list[tuple[int, int]]:
     first, second = buffers[ro_sources["ro[0]"]], buffers[ro_sources["ro[1]"]]
-    return list(zip(first, second))
+    return list(zip(first, second, strict=True))
 
 
 def test_translate_submit_retrieve_over_every_strategy(server, user, ideal, tmp_path):

@@ -120,6 +120,10 @@ def test_admin_job_list_shows_every_users_jobs_with_status_and_duration(busy):
         assert who.email in line and "succeeded" in line and line.rstrip().endswith("s")
     only = admin(busy, "list", "--user", first.email)
     assert ids[first.email] in only and ids[second.email] not in only
+    assert admin(busy, "list", "--user", first.email.upper()) == only  # emails match in any case
+    unknown = subprocess.run([OPENQCS, "admin", "job", "list", "--user", "nobody@example.test"], env=busy.env,
+                             capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 1 and "no user with email 'nobody@example.test'" in unknown.stderr
     assert ids[first.email] not in admin(busy, "list", "--status", "failed")
     shown = admin(busy, "show", ids[second.email])
     fields = dict(line.split(":", 1) for line in shown.splitlines() if ":" in line and not line.startswith(" "))

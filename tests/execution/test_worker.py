@@ -39,9 +39,9 @@ def queue_server(tmp_path_factory):
 
 def start_worker(server, threads: int = 1) -> subprocess.Popen:
     env = {k: v for k, v in server.env.items()}
-    log = open(os.path.join(server.data_dir, "worker.log"), "ab")
-    return subprocess.Popen([OPENQCS, "worker", "--threads", str(threads)], env=env, stdout=log, stderr=log,
-                            start_new_session=True)
+    with open(os.path.join(server.data_dir, "worker.log"), "ab") as log:  # the child keeps its own copy
+        return subprocess.Popen([OPENQCS, "worker", "--threads", str(threads)], env=env, stdout=log, stderr=log,
+                                start_new_session=True)
 
 
 def stop_worker(process: subprocess.Popen) -> int:

@@ -12,6 +12,7 @@ from openqcs.errors import Conflict, InvalidArgument, NotFound
 from openqcs.execution import notify
 from openqcs.execution.controller import cancel_job
 from openqcs.execution.models import FINISHED, QUEUED, RUNNING, STATUSES, ExecutionJob
+from openqcs.identity.service import require_user_by_email
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def _row(job: ExecutionJob, email: str) -> JobRow:
 
 def list_jobs(session: Session, *, user: str | None = None, processor_id: str | None = None,
               status: str | None = None, limit: int = 50) -> list[JobRow]:
-    """The newest jobs of all users, filtered by user email, processor and status."""
+    """The newest jobs of all users, filtered by user email (any case; NotFound for no such user),
+    processor and status."""
     from openqcs.identity.models import User
 
     if status and status not in STATUSES:
@@ -55,7 +57,7 @@ def list_jobs(session: Session, *, user: str | None = None, processor_id: str | 
     stmt = (select(ExecutionJob, User.email).join(User, User.id == ExecutionJob.user_id)
             .order_by(ExecutionJob.created_time.desc(), ExecutionJob.id.desc()).limit(limit))
     if user:
-        stmt = stmt.where(User.email == user)
+        stmt = stmt.where(ExecutionJob.user_id == require_user_by_email(session, user).id)
     if processor_id:
         stmt = stmt.where(ExecutionJob.processor_id == processor_id)
     if status:

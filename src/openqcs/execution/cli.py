@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,8 +17,8 @@ groups = {"job": job_app}
 
 def worker(
     threads: Annotated[int, typer.Option(help="Jobs run at once by this process (one simulation process each).")] = 1,
-    database_url: Annotated[Optional[str], typer.Option("--database-url", help="[OPENQCS_DATABASE_URL]")] = None,
-    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="[OPENQCS_DATA_DIR]")] = None,
+    database_url: Annotated[str | None, typer.Option("--database-url", help="[OPENQCS_DATABASE_URL]")] = None,
+    data_dir: Annotated[str | None, typer.Option("--data-dir", help="[OPENQCS_DATA_DIR]")] = None,
 ) -> None:
     """Run queued execution jobs until stopped (SIGTERM/SIGINT finish the current jobs first)."""
     from openqcs import logs
@@ -52,10 +52,10 @@ def _duration(seconds: float | None) -> str:
 
 @job_app.command("list")
 def job_list(
-    user: Annotated[Optional[str], typer.Option("--user", help="Only this user's jobs (email).")] = None,
-    processor: Annotated[Optional[str], typer.Option("--processor", help="Only jobs on this processor.")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="queued, running, succeeded, failed or "
-                                                                   "cancelled.")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only this user's jobs (email).")] = None,
+    processor: Annotated[str | None, typer.Option("--processor", help="Only jobs on this processor.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="queued, running, succeeded, failed or "
+                                                               "cancelled.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,

@@ -38,7 +38,7 @@ def job_key(session: Session) -> bytes:
     translation reads it once and never writes (``server.start`` creates it at start-up)."""
     from openqcs.core.service import server_secret
 
-    database = str(session.get_bind().url)
+    database = str(session.get_bind().engine.url)
     key = _KEYS.get(database)
     if key is None:
         key = _KEYS[database] = server_secret(session, SECRET_NAME)

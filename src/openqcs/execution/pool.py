@@ -17,7 +17,10 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pebble import ProcessPool
 
 NICENESS = 10
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
@@ -49,7 +52,7 @@ class Outcome:
 # --- in the worker processes ---------------------------------------------------------------
 
 _DB_URL = ""
-_ISAS: dict[int, dict] = {}
+_ISAS: dict[int, dict[str, Any]] = {}
 
 
 def _initialize(db_url: str) -> None:
@@ -61,7 +64,7 @@ def _initialize(db_url: str) -> None:
     os.nice(NICENESS)
 
 
-def _isa(version_id: int) -> dict:
+def _isa(version_id: int) -> dict[str, Any]:
     isa = _ISAS.get(version_id)
     if isa is None:
         import msgspec
@@ -89,7 +92,7 @@ def run_task(task: Task) -> Outcome:
     started = time.perf_counter()
     out = run_program(task.program, _isa(task.isa_version), task.shots, task.memory, noiseless=task.noiseless,
                       seed=task.seed, engine=task.engine, isa_key=task.isa_version)
-    return Outcome(out.readout, out.memory, int(round(out.duration_us)), time.perf_counter() - started)
+    return Outcome(out.readout, out.memory, round(out.duration_us), time.perf_counter() - started)
 
 
 # --- in the serving process -----------------------------------------------------------------
@@ -107,22 +110,23 @@ class SimulationPool:
         self._lock = threading.Lock()
         self._pool = self._new()
 
-    def _new(self):
+    def _new(self) -> ProcessPool:
         from pebble import ProcessPool
 
         return ProcessPool(max_workers=self.size, context=multiprocessing.get_context("spawn"),
                            initializer=_initialize, initargs=(self.db_url,))
 
-    def submit(self, task: Task, timeout: float | None) -> Future:
+    def submit(self, task: Task, timeout: float | None) -> Future[Outcome]:
         with self._lock:
             try:
-                return self._pool.schedule(run_task, args=(task,), timeout=timeout)
+                future: Future[Outcome] = self._pool.schedule(run_task, args=(task,), timeout=timeout)
             except RuntimeError:  # the pool broke (its processes died at an awkward moment): a new one
-                self._pool.stop()
+                self._pool.stop()  # type: ignore[no-untyped-call]
                 self._pool = self._new()
-                return self._pool.schedule(run_task, args=(task,), timeout=timeout)
+                future = self._pool.schedule(run_task, args=(task,), timeout=timeout)
+            return future
 
     def close(self) -> None:
         if self._pool.active:
-            self._pool.stop()
+            self._pool.stop()  # type: ignore[no-untyped-call]
             self._pool.join(10)

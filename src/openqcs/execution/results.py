@@ -10,6 +10,8 @@ import numpy as np
 from openqcs.execution.jobs import stream_key
 from openqcs.execution.proto import models_controller_pb2 as pb
 
+__all__ = ["Result", "cancelled", "failure", "memory_from_values", "pb", "service_failure", "success", "user_failure"]
+
 Result = pb.ControllerJobExecutionResult
 
 
@@ -30,7 +32,7 @@ def success(readout: Mapping[str, Any], memory: Mapping[str, Any], duration_us: 
     return message.SerializeToString()
 
 
-def failure(status: int, message: str) -> bytes:
+def failure(status: pb.ControllerJobExecutionResult.Status, message: str) -> bytes:
     return Result(status=status, status_message=message).SerializeToString()
 
 

@@ -7,16 +7,17 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 
 from openqcs.context import AppContext
 from openqcs.domains import load_models
 from openqcs.execution.grpc_services import ControllerService, TranslationService
-from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
-from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
 from openqcs.execution.jobs import job_key
 from openqcs.execution.notify import Listener
+from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
+from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
 from openqcs.execution.worker import Workers
 
 log = logging.getLogger("openqcs.execution.server")
@@ -27,8 +28,9 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 def _build(ctx: AppContext, ports: list[int]) -> grpc.aio.Server:
     server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                                       ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
-    st_grpc.add_TranslationServicer_to_server(TranslationService(ctx), server)
-    sc_grpc.add_ControllerServicer_to_server(ControllerService(ctx), server)
+    # The generated registration functions carry no annotations.
+    st_grpc.add_TranslationServicer_to_server(TranslationService(ctx), server)  # type: ignore[no-untyped-call]
+    sc_grpc.add_ControllerServicer_to_server(ControllerService(ctx), server)  # type: ignore[no-untyped-call]
     for port in ports:
         server.add_insecure_port(f"{ctx.settings.host}:{port}")
     return server
@@ -43,7 +45,7 @@ def start_grpc(ctx: AppContext) -> Callable[[], None]:
     loop = asyncio.new_event_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=16, thread_name_prefix="openqcs-grpc"))
     ready = threading.Event()
-    holder: dict = {}
+    holder: dict[str, Any] = {}
 
     async def main() -> None:
         server = _build(ctx, ports)

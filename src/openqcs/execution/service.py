@@ -6,15 +6,15 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openqcs.endpoints.service import get_endpoint
 from openqcs.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from openqcs.execution.models import ExecutionJob
 from openqcs.identity.accounts import Account, may_act_for
 from openqcs.identity.principal import Principal
-
+from openqcs.reservations.service import active_reservation
 
 # Decoded ISA documents by version id: the simulator caches its device model per ISA object,
 # so handing it the same dict for the same version saves rebuilding it on every call.
@@ -54,7 +54,8 @@ def isa_version(session: Session, processor_id: str) -> tuple[int, bool]:
     """The id of the processor's latest ISA version and its noiseless flag (workers run jobs by it)."""
     from openqcs.processors.models import IsaVersion, Processor
 
-    row = session.execute(select(IsaVersion.id, Processor.noiseless).join(Processor, Processor.id == IsaVersion.processor_id)
+    row = session.execute(select(IsaVersion.id, Processor.noiseless)
+                          .join(Processor, Processor.id == IsaVersion.processor_id)
                           .where(IsaVersion.processor_id == processor_id)
                           .order_by(IsaVersion.version.desc()).limit(1)).first()
     if row is None:
@@ -64,10 +65,6 @@ def isa_version(session: Session, processor_id: str) -> tuple[int, bool]:
 
 def endpoint_processors(session: Session, endpoint_id: str, viewer: Principal, now: datetime) -> list[str]:
     """The processors an endpoint serves, as the endpoints domain shows it to ``viewer`` (NotFound otherwise)."""
-    try:
-        from openqcs.endpoints.service import get_endpoint
-    except ImportError:
-        raise NotFound(f"endpoint '{endpoint_id}' not found") from None
     info = get_endpoint(session, endpoint_id, viewer, now)
     if not info.healthy:
         raise Unavailable(f"endpoint '{endpoint_id}' is starting; try again shortly", retry_after=2)
@@ -93,10 +90,6 @@ def billed_account(session: Session, principal: Principal, processor_id: str, at
 
     Others get PermissionDenied saying when the processor is free again.
     """
-    try:
-        from openqcs.reservations.service import active_reservation
-    except ImportError:
-        return Account.of_user(principal)
     reservation = active_reservation(session, processor_id, at)
     if reservation is None:
         return Account.of_user(principal)

@@ -96,5 +96,6 @@ def _live_sites(isa: dict[str, Any]) -> tuple[list[int], list[tuple[int, int]]]:
             if len(nodes) == 1:
                 qubits.add(int(nodes[0]))
             elif len(nodes) == 2:
-                edges.add(tuple(sorted(int(n) for n in nodes)))
+                low, high = sorted(int(n) for n in nodes)
+                edges.add((low, high))
     return sorted(qubits), sorted(edges)
