@@ -63,6 +63,9 @@ def test_declared_ro_is_read_out_even_if_never_measured():
     ("DEFGATE G(%t) q AS PAULI-SUM:\n    Z(%t) q\nG(0.1) 0", r"^line 3: `G\(0.1\) 0`: DEFGATE G AS PAULI-SUM is not supported"),
     ("DEFGATE G a AS SEQUENCE:\n    X a\nG 0", r"DEFGATE G AS SEQUENCE is not supported"),
     ("RX(1+i) 0", r"^line 1: `RX\(1\+1.0i\) 0`: cannot evaluate its parameters: parameter evaluates to a complex number"),
+    ("DEFGATE P AS PERMUTATION:\n    0, 0\nP 0", r"DEFGATE P AS PERMUTATION is not a permutation of 0..2\^n-1"),
+    ("DEFGATE P AS PERMUTATION:\n    0, 1, 2\nP 0", r"DEFGATE P AS PERMUTATION is not a permutation"),
+    ("DEFGATE R(%a):\n    cos(%b), 0\n    0, 1\nR(0.1) 0", r"DEFGATE R: %b is not one of its parameters"),
 ])
 def test_bad_programs_get_precise_errors(program, message):
     with pytest.raises(InvalidArgument, match=message):
