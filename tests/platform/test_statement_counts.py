@@ -39,7 +39,7 @@ BOUNDS = {
     # Counted at the driver (it runs its statements on the driver's cursor): overlap check,
     # insert, guarded debit, ledger entry; SQLite: BEGIN IMMEDIATE and COMMIT around them;
     # PostgreSQL: the processor and price counters (read in the handler's thread) before them,
-    # and the processor's advisory lock first in the transaction.
+    # and the processor's advisory lock before the insert.
     "CreateReservation": (6, 7),
 }
 DRIVER_COUNTED = {"CreateReservation"}

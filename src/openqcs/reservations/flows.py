@@ -46,8 +46,9 @@ def unavailable(processor_id: str) -> Conflict:
 
 _TABLE = cast(Table, Reservation.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
-# PostgreSQL: bookings of one processor take turns. Without it, two racing inserts that overlap
-# each other both wait in the exclusion constraint's check for the other: a deadlock (503).
+# PostgreSQL: inserts of one processor's bookings take turns. Without it, two racing inserts that
+# overlap each other both wait in the exclusion constraint's check for the other: a deadlock
+# (503). Taking turns, the second sees the first committed and fails the constraint (409).
 _PROCESSOR_TURN = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 
 
@@ -88,7 +89,7 @@ def create_reservation(
 ) -> SimpleNamespace:
     """Book [start, end) on the processor for ``account`` and charge it, in one transaction of
     four statements: the overlap check, the insert, the guarded debit and the ledger entry (on
-    PostgreSQL first the processor's advisory lock).
+    PostgreSQL also the processor's advisory lock before the insert).
 
     ``processor_visible``: the caller already knows the principal may see the processor (from
     the generation-checked processor views), so its lookup is skipped. The price comes from the
@@ -109,10 +110,11 @@ def create_reservation(
         cancellation_invoice_item_id=None, created_time=now, updated_time=now,
     )
     with write_transaction(db) if wait else nowait_transaction(db) as tx:
-        if not db.is_sqlite:  # (SQLite's writers hold the database's write lock already)
-            tx.run(_PROCESSOR_TURN, {"key": _turn_key(processor_id)})
         if not service.is_free_in(tx, processor_id, start, end):
             raise unavailable(processor_id)
+        if not db.is_sqlite:  # (SQLite's writers hold the database's write lock already)
+            # Only inserts take turns: a refusal above needs no turn.
+            tx.run(_PROCESSOR_TURN, {"key": _turn_key(processor_id)})
         try:
             # Insert first: on PostgreSQL a racing booking of the same time fails here, before any
             # money moves; the debit then decides on the balance and spends it in one statement.
