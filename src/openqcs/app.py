@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from litestar import Litestar, Request, get
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins import PluginProtocol
 from litestar.types import ExceptionHandlersMap
 
 from openqcs.config import Settings, load_settings
@@ -25,6 +26,17 @@ async def openapi_document(request: Request) -> dict[str, Any]:
     return request.app.openapi_schema.to_schema()
 
 
+class _Litestar(Litestar):
+    @staticmethod
+    def _get_default_plugins(plugins: list[PluginProtocol]) -> list[PluginProtocol]:
+        # Without the pydantic and attrs plugins Litestar adds whenever those packages are
+        # installed: no handler uses them, and importing them was a third of building the app.
+        from litestar.plugins.core import MsgspecDIPlugin
+
+        plugins.append(MsgspecDIPlugin())
+        return plugins
+
+
 def collect_routes() -> list[Any]:
     handlers = [h for module in submodules("routes") for h in getattr(module, "ROUTES", [])]
     handlers.append(openapi_document)
@@ -34,7 +46,7 @@ def collect_routes() -> list[Any]:
 def create_app(settings: Settings | None = None, ctx: AppContext | None = None) -> Any:
     ctx = ctx or AppContext.create(settings or load_settings())
     info = contract()["info"]
-    app = Litestar(
+    app = _Litestar(
         route_handlers=collect_routes(),
         dependencies=DEPENDENCIES,
         exception_handlers=cast("ExceptionHandlersMap", EXCEPTION_HANDLERS),

@@ -8,6 +8,7 @@ group name -> Typer app, e.g. ``{"user": …, "group": …}``), top-level comman
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -170,7 +171,10 @@ def build() -> typer.Typer:
 
 
 def main() -> None:
-    build()()
+    # `serve` is defined here: importing every domain's commands would only delay the server.
+    if sys.argv[1:2] != ["serve"]:
+        build()
+    app()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """``openqcs serve``: migrations, then the HTTP API on granian plus each domain's background
 services (gRPC, job workers, the HTTPS issuer) from their ``server.start``.
 
-The background services run in their own spawned process, not in granian's supervisor: granian
-forks its HTTP workers, and a fork taken while other threads hold SQLite connections leaves the
-child with lock state it can never release (writes then hang until the busy timeout).
+The background services run in a process of their own, forked first thing, before this process
+has a thread, a database connection or the app: granian forks its HTTP workers from this
+process, and a fork taken while other threads hold SQLite connections leaves the child with lock
+state it can never release (writes then hang until the busy timeout). Forked this early the
+services process starts at once (no interpreter start, no second import of the command) and
+imports what it needs beside this process importing the app.
 """
 
 from __future__ import annotations
@@ -11,18 +14,23 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import socket
 import tempfile
 import threading
+import time
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as EventLike
+from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from openqcs import logs
 from openqcs.config import ENV_PREFIX, Settings
-from openqcs.domains import load_models, submodules
+from openqcs.core.processes import WORKER_KILL_SECONDS, stop_signals_default
+from openqcs.domains import DOMAINS, load_models, submodules
 
 log = logging.getLogger("openqcs.server")
 
@@ -35,23 +43,45 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def run_services(settings: Settings, ready: EventLike | None = None) -> None:
-    """Start every domain's background services and keep them until SIGTERM/SIGINT."""
-    from openqcs.context import AppContext
+API_WAIT_SECONDS = 15.0
 
-    logs.configure(settings.log_level)
+
+def run_services(settings: Settings, ready: EventLike | None = None, migrated: EventLike | None = None,
+                 api_up: EventLike | None = None) -> None:
+    """Start every domain's background services and keep them until SIGTERM/SIGINT (or until the
+    process that started this one dies).
+
+    With ``migrated``, import everything first and touch the database once it is set: the
+    imports overlap with the migrations and the app import in ``run``. The services clients wait
+    for (a server module's ``START_FIRST``: gRPC) start first; with ``api_up``, the rest (the HTTPS
+    issuer, quilc, the QVM: seconds of imports between them) wait until the HTTP API has loaded,
+    so on a small machine they do not slow the start of what users reach first."""
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
+    logs.configure(settings.log_level)
+    _die_with(multiprocessing.parent_process(), done)
+    from openqcs.context import AppContext
+
     load_models()  # every domain's tables, so cross-domain foreign keys resolve in this process
+    modules = submodules("server")
+    first = [m for m in modules if getattr(m, "START_FIRST", False)]
+    later = [m for m in modules if m not in first]
+    if migrated is not None and not _wait(migrated, done, None):
+        return
     ctx = AppContext.create(settings)
     stops = []
     try:
-        for module in submodules("server"):
-            stop = module.start(ctx)
-            if stop is not None:
-                stops.append(stop)
-        if ready is not None:
+        for group, after in ((first, None), (later, api_up)):
+            if after is not None and group:
+                _wait(after, done, API_WAIT_SECONDS)  # an HTTP worker that never loads delays them only so long
+            for module in group:
+                if done.is_set():  # stopped while starting: start nothing more
+                    break
+                stop = module.start(ctx)
+                if stop is not None:
+                    stops.append(stop)
+        if ready is not None and not done.is_set():
             ready.set()
         done.wait()
     finally:
@@ -61,6 +91,31 @@ def run_services(settings: Settings, ready: EventLike | None = None) -> None:
             except Exception:
                 log.exception("a background service did not stop cleanly")
         ctx.close()
+
+
+def _wait(event: EventLike, done: threading.Event, timeout: float | None) -> bool:
+    """Wait for ``event`` (a process-shared one) unless ``done`` is set first or time runs out."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while not event.wait(0.05):
+        if done.is_set() or (deadline is not None and time.monotonic() > deadline):
+            return False
+    return True
+
+
+def _die_with(parent: BaseProcess | None, done: threading.Event) -> None:
+    """Stop when ``parent`` is gone, even when it was killed with SIGKILL (no orphaned gRPC
+    server keeps the ports)."""
+    if parent is None:
+        return
+    sentinel = parent.sentinel  # readable once the parent has exited
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        done.set()
+
+    threading.Thread(target=watch, name="openqcs-parent-watch", daemon=True).start()
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -77,6 +132,49 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+_REVISION = re.compile(r'^revision(?:: [^=]+)? = "([^"]+)"$', re.MULTILINE)
+_DOWN_REVISION = re.compile(r'^down_revision(?:: [^=]+)? = (None|"[^"]+"|\((?:"[^"]+",? ?)+\))$', re.MULTILINE)
+
+
+def migration_heads() -> set[str] | None:
+    """The heads of every domain's migration scripts, read without importing alembic (whose
+    import alone is a fifth of a start); None when a script is not in the plain form read here."""
+    package = Path(__file__).resolve().parent
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for domain in DOMAINS:
+        for script in (package / domain / "migrations").glob("*.py"):
+            text = script.read_text()
+            revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+            if revision is None or down is None:
+                return None
+            revisions.add(revision.group(1))
+            parents.update(re.findall(r'"([^"]+)"', down.group(1)))
+    return revisions - parents
+
+
+def database_at_head(url: str) -> bool:
+    """Whether the database is migrated to exactly the scripts' heads (then ``upgrade`` would
+    do nothing); False whenever that is not certain."""
+    heads = migration_heads()
+    if not heads or (url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file()):
+        return False
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from openqcs.db.engine import normalize_url
+
+    engine = create_engine(normalize_url(url), poolclass=NullPool)  # no connection outlives this
+    try:
+        with engine.connect() as connection:
+            current = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+    except Exception:  # no version table yet, or unreachable: alembic will say what is wrong
+        return False
+    finally:
+        engine.dispose()
+    return current == heads
+
+
 def _watch_services(services: BaseProcess, ready: EventLike) -> None:
     if ready.wait(120) and services.is_alive():
         return
@@ -84,10 +182,29 @@ def _watch_services(services: BaseProcess, ready: EventLike) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def run(settings: Settings, *, migrate: bool = True) -> None:
-    from granian import Granian
-    from granian.constants import Interfaces
+_api_up: EventLike | None = None  # set by the first HTTP worker that has built the app
 
+
+def _load_app() -> Any:
+    """In each granian worker (forked from this process, which imported the app already)."""
+    stop_signals_default()
+    from openqcs.app import asgi
+
+    app = asgi()
+    if _api_up is not None:
+        _api_up.set()
+    return app
+
+
+class _Stopped(Exception):
+    """SIGTERM/SIGINT before granian took over the signals."""
+
+
+def _raise_stopped(*_: object) -> None:
+    raise _Stopped
+
+
+def run(settings: Settings, *, migrate: bool = True) -> None:
     logs.configure(settings.log_level)
     ports = [settings.http_port] + ([] if settings.api_only else [settings.grpc_port])
     ports += [p for p in (settings.https_port, settings.controller_port) if p]
@@ -98,37 +215,64 @@ def run(settings: Settings, *, migrate: bool = True) -> None:
             raise SystemExit(f"openqcs: {settings.host}:{port} is already in use (choose other ports with "
                              "OPENQCS_HTTP_PORT / OPENQCS_GRPC_PORT to run a second instance)")
     os.makedirs(settings.data_dir, exist_ok=True)
-    if migrate:
-        from openqcs.db.migrate import upgrade
-
-        upgrade(settings.db_url)
     os.environ.update(settings_env(settings))
     # Multiprocess metrics even with one HTTP worker: the services process (gRPC, jobs) writes them too.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="openqcs-metrics-")
+    # Until granian sets its own handlers, a SIGTERM unwinds to the clean-up below.
+    stop_signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in stop_signals:
+        signal.signal(sig, _raise_stopped)
 
-    spawn = multiprocessing.get_context("spawn")
-    ready = spawn.Event()
-    services = spawn.Process(target=run_services, args=(settings, ready), name="openqcs-services", daemon=False)
-    services.start()
-    # granian starts at the same time (start-up is the slower of the two, not their sum); if the
-    # services never come up, the whole server stops rather than serving half of openqcs.
-    threading.Thread(target=_watch_services, args=(services, ready), daemon=True).start()
-    log.info("serving", extra={"api_url": settings.api_url, "grpc_url": settings.grpc_url,
-                               "issuer": settings.issuer, "database": settings.db_url.split("@")[-1]})
+    # The services process first (see the module's docstring); it touches the database once
+    # ``migrated`` is set.
+    fork = multiprocessing.get_context("fork")
+    global _api_up
+    ready, migrated, _api_up = fork.Event(), fork.Event(), fork.Event()
+    services = fork.Process(target=run_services, args=(settings, ready, migrated, _api_up),
+                            name="openqcs-services", daemon=False)
     try:
+        services.start()
+        if migrate and not database_at_head(settings.db_url):
+            from openqcs.db.migrate import upgrade
+
+            upgrade(settings.db_url)
+        migrated.set()
+        # granian forks its HTTP workers from this process: importing the app here (no thread, no
+        # connection yet) leaves each worker only building it.
+        import openqcs.app  # noqa: F401
+
+        submodules("routes")
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        # If the services never come up, the whole server stops rather than serving half of openqcs.
+        threading.Thread(target=_watch_services, args=(services, ready), daemon=True).start()
+        log.info("serving", extra={"api_url": settings.api_url, "grpc_url": settings.grpc_url,
+                                   "issuer": settings.issuer, "database": settings.db_url.split("@")[-1]})
         Granian(
             "openqcs.app:asgi",
             address=settings.host,
             port=settings.http_port,
             interface=Interfaces.ASGI,
             workers=settings.workers,
-            factory=True,
+            workers_kill_timeout=WORKER_KILL_SECONDS,
             log_enabled=False,
-        ).serve()
+        ).serve(target_loader=_load_app, wrap_loader=False)
+    except _Stopped:
+        pass
     finally:
-        if services.is_alive():
-            services.terminate()
-        services.join(15)
-        if services.is_alive():
-            services.kill()
+        for sig in stop_signals:
+            signal.signal(sig, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        _stop(services)
+
+
+def _stop(services: BaseProcess) -> None:
+    if services.pid is None:  # never started
+        return
+    if services.is_alive():
+        services.terminate()
+    services.join(15)
+    if services.is_alive():
+        services.kill()
+        services.join(5)

@@ -23,6 +23,7 @@ from openqcs.execution.worker import Workers
 log = logging.getLogger("openqcs.execution.server")
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+START_FIRST = True  # `openqcs serve` starts gRPC before the slower services (the HTTPS issuer, Forest)
 
 
 def _build(ctx: AppContext, ports: list[int]) -> grpc.aio.Server:
@@ -100,8 +101,14 @@ def start(ctx: AppContext) -> Callable[[], None] | None:
     # This process may not have imported every domain's tables yet; flushing a job needs the
     # tables its foreign keys point at (quantum_processors, users) in the metadata.
     load_models()
-    stop_execution = start_execution(ctx, ctx.settings.execution_workers)
-    stop_grpc = start_grpc(ctx)
+    with ctx.db.session(write=True) as session:
+        job_key(session)  # before gRPC: translation only ever reads it
+    stop_grpc = start_grpc(ctx)  # first: it is what clients wait for
+    try:
+        stop_execution = start_execution(ctx, ctx.settings.execution_workers)
+    except BaseException:
+        stop_grpc()
+        raise
 
     def stop() -> None:
         stop_execution()

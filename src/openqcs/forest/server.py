@@ -1,24 +1,47 @@
 """``openqcs serve``'s Forest side: quilc and the QVM, each in a process of its own so that a long
-compile or simulation never delays the API, gRPC or each other."""
+compile or simulation never delays the API, gRPC or each other.
+
+Both start in the background: nothing else in ``serve`` waits for them (quilc's compile workers
+import qiskit, which takes seconds on a busy machine). A compile sent before quilc listens waits
+in the client's ZeroMQ socket until it does."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from openqcs.context import AppContext
 from openqcs.forest.quilc import server as quilc_server
 from openqcs.forest.qvm import server as qvm_server
 
+STOP_SECONDS = 40.0  # longer than either start may wait for its process to listen
+
 
 def start(ctx: AppContext) -> Callable[[], None] | None:
-    if ctx.settings.api_only:
+    if ctx.settings.api_only or not (ctx.settings.quilc_port or ctx.settings.qvm_port):
         return None
-    stops = [stop for stop in (quilc_server.start(ctx.settings), qvm_server.start(ctx.settings)) if stop]
-    if not stops:
-        return None
+    stops: list[Callable[[], None]] = []
+    lock = threading.Lock()
+
+    def start_one(starter: Callable[[], Callable[[], None] | None]) -> None:
+        stop = starter()
+        if stop is not None:
+            with lock:
+                stops.append(stop)
+
+    threads = [threading.Thread(target=start_one, args=(starter,), name=f"openqcs-start-{name}", daemon=True)
+               for name, starter in (("quilc", lambda: quilc_server.start(ctx.settings)),
+                                     ("qvm", lambda: qvm_server.start(ctx.settings)))]
+    for thread in threads:
+        thread.start()
 
     def stop() -> None:
-        for each in reversed(stops):
-            each()
+        # A start still waiting returns as soon as its process exits (the process group's SIGTERM
+        # reaches it too); then stop whatever did start.
+        for thread in threads:
+            thread.join(STOP_SECONDS)
+        with lock:
+            for each in reversed(stops):
+                each()
 
     return stop

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from openqcs.context import AppContext
-from openqcs.core.processes import supervise
+from openqcs.core.processes import WORKER_KILL_SECONDS, supervise
 from openqcs.identity.tokens import ensure_signing_key
 
 log = logging.getLogger("openqcs.identity")
@@ -142,7 +142,8 @@ def start(ctx: AppContext) -> Callable[[], None] | None:
     # A second granian serving the same app over TLS; it reads the same OPENQCS_* environment.
     process = subprocess.Popen([
         granian, "--interface", "asgi", "--factory", "--host", settings.host, "--port", str(settings.https_port),
-        "--workers", "1", "--no-log", "--ssl-certificate", str(paths["cert"]), "--ssl-keyfile", str(paths["key"]),
+        "--workers", "1", "--workers-kill-timeout", str(WORKER_KILL_SECONDS), "--no-log",
+        "--ssl-certificate", str(paths["cert"]), "--ssl-keyfile", str(paths["key"]),
         "openqcs.app:asgi",
     ], preexec_fn=_die_with_parent)
     bundle = paths["bundle"].resolve()

@@ -26,6 +26,9 @@ def _watch_parent(parent: int) -> None:
 
 def _load_app(threads: int) -> ASGIApp:
     # In granian's worker process: the simulator's imports stay out of the supervisor.
+    from openqcs.core.processes import stop_signals_default
+
+    stop_signals_default()
     from openqcs.forest.qvm.app import create_app
 
     return create_app(threads)
@@ -41,10 +44,13 @@ def main(argv: list[str] | None = None) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from openqcs.core.processes import WORKER_KILL_SECONDS
+
     if args.parent:
         threading.Thread(target=_watch_parent, args=(args.parent,), name="qvm-parent-watch", daemon=True).start()
     Granian("openqcs.forest.qvm.app:create_app", address=args.host, port=args.port, interface=Interfaces.ASGI,
-            workers=1, log_enabled=False).serve(target_loader=partial(_load_app, args.threads), wrap_loader=False)
+            workers=1, workers_kill_timeout=WORKER_KILL_SECONDS, log_enabled=False,
+            ).serve(target_loader=partial(_load_app, args.threads), wrap_loader=False)
 
 
 if __name__ == "__main__":
