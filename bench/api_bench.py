@@ -224,6 +224,9 @@ def run(seconds: float, connections: int, kinds: tuple[str, ...] = ("sqlite", "p
                 results["databases"][kind + "_first_200_seconds"] = round(time_to_first_200(url), 3)
     finally:
         prism.terminate()
+    from bench import startup_bench  # the default stack (gRPC, Forest, HTTPS issuer) on SQLite
+
+    results["startup"] = startup_bench.run(5)
     return results
 
 
@@ -244,6 +247,10 @@ def table(results: dict) -> str:
             mine = max(row["openqcs"]["cpu_us"], 0.1)
             lines.append(f"{row['operation']:38}" + "".join(f"{_cell(row[t]):>18}" for t in TARGETS)
                          + f"{row['prism']['cpu_us'] / mine:>9.2f}{row['bare']['cpu_us'] / mine:>8.2f}")
+    if "startup" in results:
+        from bench import startup_bench
+
+        lines.append("\n" + startup_bench.table(results["startup"]))
     return "\n".join(lines)
 
 
