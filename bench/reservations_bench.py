@@ -98,7 +98,7 @@ def prepare(server, *, accounts: int, history: int) -> dict:
     return {
         "auth": auth, "accounts": [Account(u.idp_id, "user") for u in users], "count": _count_of(ctx, processor),
         "tokens": [u.token for u in users] if accounts > 1 else None,
-        "distinct_body": '{"quantumProcessorId": "%s", "startTime": "{{start}}", "endTime": "{{end}}"}' % processor,
+        "distinct_body": json.dumps({"quantumProcessorId": processor, "startTime": "{{start}}", "endTime": "{{end}}"}),
         "contended_body": json.dumps(body),
         "slot_base": int((taken + timedelta(days=2)).timestamp()),
         "answers": {"201": first.content, "409": conflict.content},
