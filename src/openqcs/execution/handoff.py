@@ -16,9 +16,6 @@ from typing import Any, Generic, TypeVar
 
 Job = TypeVar("Job")
 
-# A reserved worker waits this long for its submission's commit before it goes back to the queue.
-RECEIVE_SECONDS = 30.0
-
 
 class Inbox(Generic[Job]):
     """One worker's: woken when jobs are queued, and handed jobs by submissions."""
@@ -38,10 +35,9 @@ class Inbox(Generic[Job]):
         self.wake.set()
 
     def receive(self) -> Job | None:
-        try:
-            return self._jobs.get(timeout=RECEIVE_SECONDS)
-        except queue.Empty:
-            return None
+        # No timeout: the reserving submission always delivers (in a finally), and a worker that
+        # gave up first would later take a stale job from here.
+        return self._jobs.get()
 
 
 class Idle(Generic[Job]):
