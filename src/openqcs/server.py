@@ -5,8 +5,8 @@ The background services run in a process of their own, forked first thing, befor
 has a thread, a database connection or the app: granian forks its HTTP workers from this
 process, and a fork taken while other threads hold SQLite connections leaves the child with lock
 state it can never release (writes then hang until the busy timeout). Forked this early the
-services process starts at once (no interpreter start, no second import of the command) and
-imports what it needs beside this process importing the app.
+services process starts at once (no interpreter start, no second import of the command or the
+tables) and imports the rest of what it needs beside this process importing the app.
 """
 
 from __future__ import annotations
@@ -225,7 +225,11 @@ def run(settings: Settings, *, migrate: bool = True) -> None:
         signal.signal(sig, _raise_stopped)
 
     # The services process first (see the module's docstring); it touches the database once
-    # ``migrated`` is set.
+    # ``migrated`` is set. The tables (SQLAlchemy and every domain's models) are imported before
+    # the fork, once for both processes: both need them, and on a busy machine the work counts.
+    import openqcs.context
+
+    load_models()
     fork = multiprocessing.get_context("fork")
     global _api_up
     ready, migrated, _api_up = fork.Event(), fork.Event(), fork.Event()
