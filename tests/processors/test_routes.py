@@ -205,21 +205,26 @@ def test_isa_list_is_valid_json_in_both_encodings(server, demo, encoding):
     assert len(names) == 5 and names == sorted(names)
 
 
-def test_isa_for_execution_gives_the_latest_isa_and_noise_flag(server, demo, restricted):
+def test_execution_gets_the_latest_isa_its_version_and_noise_flag(server, demo, restricted):
     from openqcs.errors import NotFound
+    from openqcs.execution.service import processor_isa
     from openqcs.identity.principal import Principal
-    from openqcs.processors.service import isa_for_execution, revoke
+    from openqcs.processors.service import latest_isa, revoke
 
     insider = Principal(user_id=0, idp_id="u-insider", email="in@example.test", groups=frozenset())
+    outsider = Principal(user_id=0, idp_id="u-outsider", email="out@example.test", groups=frozenset())
     grant_processor(server.ctx, restricted, "user", insider.idp_id)
     with server.ctx.db.session() as session:
-        isa, noiseless = isa_for_execution(session, "Ankaa-9Q-noiseless", None)
-        assert (isa["name"], len(isa["architecture"]["nodes"]), noiseless) == ("Ankaa-9Q-noiseless", 9, True)
-        assert isa_for_execution(session, "Aspen-M-3", None)[1] is False
-        assert isa_for_execution(session, restricted, insider)[0]["name"] == restricted
+        target = processor_isa(session, "Ankaa-9Q-noiseless", None)  # a worker: no visibility check
+        assert (target.isa["name"], len(target.isa["architecture"]["nodes"]), target.noiseless) == (
+            "Ankaa-9Q-noiseless", 9, True)
+        assert target.version_id == latest_isa(session, "Ankaa-9Q-noiseless").id
+        assert processor_isa(session, "Aspen-M-3", outsider).noiseless is False
+        assert processor_isa(session, restricted, insider).isa["name"] == restricted
+        assert processor_isa(session, restricted, None).isa["name"] == restricted
         with pytest.raises(NotFound):
-            isa_for_execution(session, restricted, None)
+            processor_isa(session, restricted, outsider)
     with server.ctx.db.session(write=True) as session:
         assert revoke(session, restricted, account_type="user", account_id=insider.idp_id) is True
     with server.ctx.db.session() as session, pytest.raises(NotFound):
-        isa_for_execution(session, restricted, insider)
+        processor_isa(session, restricted, insider)

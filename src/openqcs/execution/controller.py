@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 from cachetools import LRUCache
@@ -21,7 +21,14 @@ from openqcs.execution.handoff import Inbox
 from openqcs.execution.jobs import job_key, open_job
 from openqcs.execution.models import CANCELLED, FINISHED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
 from openqcs.execution.queue import Claimed
-from openqcs.execution.service import billed_account, get_job, processor_isa, resolve_target
+from openqcs.execution.service import (
+    ProcessorIsa,
+    billed_account,
+    database_of,
+    get_job,
+    processor_isa,
+    resolve_target,
+)
 from openqcs.identity.principal import Principal
 
 if TYPE_CHECKING:
@@ -65,16 +72,16 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, 
     job = open_job(sub.data, sub.key_id, sub.nonce, job_key(session))
     processor_id = resolve_target(session, viewer, job.processor_id, now, processor_id=sub.processor_id,
                                   endpoint_id=sub.endpoint_id)
-    isa, noiseless = visible_isa(session, processor_id, viewer, generation)
+    target = visible_isa(session, processor_id, viewer, generation)
     account = billed_account(session, viewer, processor_id, now)
     maps = sub.memory_maps or [{}]
     if len(maps) > MAX_CONFIGURATIONS:
         raise InvalidArgument(f"at most {MAX_CONFIGURATIONS} execution configurations per request, not {len(maps)}")
     # Re-checked here: the processor's calibration may have changed since translation.
-    info = check_program(job.program, isa)
+    info = check_program(job.program, target.isa, isa_key=target.key)
     for index, memory in enumerate(maps):
         check_memory(memory, info, index)
-    cost = admission.estimate(job.program, isa, job.shots, noiseless)
+    cost = admission.estimate(job.program, target.isa, job.shots, target.noiseless)
     admission.check_time(cost, time_limit)
     admission.check_credit(session, account, processor_id, cost, len(maps), now)
     readout = msgspec.json.encode(job.readout).decode()
@@ -97,18 +104,18 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, 
     return ids
 
 
-# (processor_generation, processor, who asks) -> (ISA, noiseless): every Execute needs it, and it
+# (processor_generation, processor, who asks) -> its ISA: every Execute needs it, and it
 # changes only with the processor (its ISA, status, grants) or the caller's groups.
-_VISIBLE: LRUCache[tuple[int, str, bool, str, frozenset[str]], tuple[dict[str, Any], bool]] = LRUCache(maxsize=1024)
+_VISIBLE: LRUCache[tuple[object, int, str, bool, str, frozenset[str]], ProcessorIsa] = LRUCache(maxsize=1024)
 _VISIBLE_LOCK = threading.Lock()
 
 
 def visible_isa(session: Session, processor_id: str, viewer: Principal,
-                generation: int | None) -> tuple[dict[str, Any], bool]:
+                generation: int | None) -> ProcessorIsa:
     """``service.processor_isa`` for ``viewer``, kept under ``generation`` when it is known."""
     if generation is None:
         return processor_isa(session, processor_id, viewer)
-    key = (generation, processor_id, viewer.is_admin, viewer.idp_id, frozenset(viewer.groups))
+    key = (database_of(session), generation, processor_id, viewer.is_admin, viewer.idp_id, frozenset(viewer.groups))
     found = _VISIBLE.get(key)
     if found is None:
         found = processor_isa(session, processor_id, viewer)

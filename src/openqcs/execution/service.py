@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import msgspec
+from cachetools import LRUCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,13 +19,30 @@ from openqcs.identity.accounts import Account, may_act_for
 from openqcs.identity.principal import Principal
 from openqcs.reservations.service import active_reservation
 
-# Decoded ISA documents by version id: the simulator caches its device model per ISA object,
-# so handing it the same dict for the same version saves rebuilding it on every call.
-_ISAS: dict[int, dict[str, Any]] = {}
+# Decoded ISA documents by (database, version id): a version never changes once stored, and the
+# database is part of the key because one process (a test run) may talk to several.
+_ISAS: LRUCache[tuple[object, int], dict[str, Any]] = LRUCache(maxsize=32)
+_ISAS_LOCK = threading.Lock()
 
 
-def processor_isa(session: Session, processor_id: str, viewer: Principal | None) -> tuple[dict[str, Any], bool]:
-    """The latest ISA and noiseless flag of a processor ``viewer`` may see (NotFound otherwise).
+@dataclass(frozen=True)
+class ProcessorIsa:
+    """A processor's latest ISA for execution; ``key`` names it for the simulator's ``isa_key``
+    (its device model is then built once per version)."""
+
+    version_id: int
+    isa: dict[str, Any]
+    noiseless: bool
+    key: tuple[object, int]
+
+
+def database_of(session: Session) -> object:
+    """Which database the session reads (a key part for what a process keeps of it)."""
+    return session.get_bind().engine.url
+
+
+def processor_isa(session: Session, processor_id: str, viewer: Principal | None) -> ProcessorIsa:
+    """The latest ISA of a processor ``viewer`` may see (NotFound otherwise; Unavailable when offline).
 
     ``viewer=None`` skips the visibility check (workers run jobs already admitted).
     """
@@ -41,13 +61,14 @@ def processor_isa(session: Session, processor_id: str, viewer: Principal | None)
                               f"brings it back online", retry_after=60)
     version_id = session.scalar(select(IsaVersion.id).where(IsaVersion.processor_id == processor.id)
                                 .order_by(IsaVersion.version.desc()).limit(1))
-    isa = _ISAS.get(version_id) if version_id is not None else None
-    if isa is None:
+    database = database_of(session)
+    isa = _ISAS.get((database, version_id)) if version_id is not None else None
+    if version_id is None or isa is None:
         version = latest_isa(session, processor.id)  # NotFound when there is none
-        if len(_ISAS) >= 32:
-            _ISAS.clear()
-        isa = _ISAS[version.id] = msgspec.json.decode(version.document)
-    return isa, bool(processor.noiseless)
+        version_id, isa = version.id, msgspec.json.decode(version.document)
+        with _ISAS_LOCK:
+            _ISAS[(database, version_id)] = isa
+    return ProcessorIsa(version_id, isa, bool(processor.noiseless), (database, version_id))
 
 
 def isa_version(session: Session, processor_id: str) -> tuple[int, bool]:

@@ -38,9 +38,9 @@ def translate(session: Session, viewer: Principal, processor_id: str, quil: str,
         raise InvalidArgument("quil_program is empty")
     if len(quil) > MAX_PROGRAM_CHARS:
         raise InvalidArgument(f"quil_program is longer than {MAX_PROGRAM_CHARS} characters")
-    isa, noiseless = processor_isa(session, processor_id, viewer)
-    info = check_program(quil, isa)
-    admission.check_time(admission.estimate(quil, isa, shots, noiseless), time_limit)
+    target = processor_isa(session, processor_id, viewer)
+    info = check_program(quil, target.isa, isa_key=target.key)
+    admission.check_time(admission.estimate(quil, target.isa, shots, target.noiseless), time_limit)
     readout = {name: int(size) for name, size in info.readout.items()}
     job = JobDescription(processor_id=processor_id, program=quil, shots=shots, readout=readout)
     data, key_id, nonce = seal(job, job_key(session))
@@ -53,8 +53,7 @@ def calibration_program(session: Session, viewer: Principal, processor_id: str) 
     The simulator does not play pulses; this gives clients the calibration program they expect
     to inspect, shaped like a superconducting processor's.
     """
-    isa, _ = processor_isa(session, processor_id, viewer)
-    qubits, edges = _live_sites(isa)
+    qubits, edges = _live_sites(processor_isa(session, processor_id, viewer).isa)
     parts = []
     for q in qubits:
         parts.append(_frame(f"{q}", "rf", "tx", 4.5e9 + 1e7 * (q % 50)))

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from sqlalchemy import ColumnElement, Select, Subquery, func, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -123,15 +122,6 @@ def served_isas(session: Session, viewer: Principal | None) -> list[IsaRef]:
 def isa_documents(session: Session, version_ids: list[int]) -> dict[int, bytes]:
     rows = session.execute(select(IsaVersion.id, IsaVersion.document).where(IsaVersion.id.in_(version_ids)))
     return {r.id: bytes(r.document) for r in rows}
-
-
-def isa_for_execution(session: Session, processor_id: str, viewer: Principal | None) -> tuple[dict[str, Any], bool]:
-    """The parsed latest ISA of a processor ``viewer`` may see, and whether it runs noiseless.
-
-    Raises NotFound when the processor is invisible to ``viewer`` or has no ISA.
-    """
-    processor = get_processor(session, processor_id, viewer)
-    return msgspec.json.decode(latest_isa(session, processor.id).document), processor.noiseless
 
 
 def accessors(session: Session, processor_id: str, viewer: Principal | None,
