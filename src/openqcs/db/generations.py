@@ -20,7 +20,6 @@ from openqcs.db.engine import Database
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
-    from psycopg_pool import AsyncConnectionPool
 
 Row = tuple[Any, ...]
 
@@ -166,31 +165,3 @@ class AsyncCounters:
                 await conn.close()
             except Exception:
                 pass
-
-
-class AsyncReads:
-    """PostgreSQL: a few autocommit connections for single-statement reads on the event loop
-    (GetReservation's fast path), so a hot read needs neither a thread hop nor the sync pool."""
-
-    def __init__(self, db: Database, size: int = 4) -> None:
-        self.url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.size = size
-        self._pool: AsyncConnectionPool[AsyncConnection[Row]] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    async def one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
-        """The first row, or None (also when the database cannot be reached: the caller falls back)."""
-        from psycopg_pool import AsyncConnectionPool
-
-        loop = asyncio.get_running_loop()
-        if self._pool is None or self._loop is not loop:
-            self._loop = loop
-            self._pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.size, open=False,
-                                             kwargs={"autocommit": True})
-            await self._pool.open()
-        try:
-            async with self._pool.connection(timeout=5) as conn:
-                cursor = await conn.execute(sql, params)
-                return await cursor.fetchone()
-        except Exception:
-            return None
