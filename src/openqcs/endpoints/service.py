@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import zmq
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
@@ -112,7 +111,7 @@ def get_endpoint(session: Session, endpoint_id: str, viewer: Principal, now: dat
 
 def _new_endpoint(session: Session, processor_ids: list[str], *, owner_id: int | None, default_for: str | None,
                   datacenter: str, mock: bool, now: datetime, healthy_after: datetime) -> Endpoint:
-    public, secret = zmq.curve_keypair()
+    public, secret = _curve_keypair()
     endpoint = Endpoint(id="ep-" + secrets.token_hex(8), owner_id=owner_id, default_for=default_for,
                         datacenter=datacenter, mock=mock, server_public=public.decode(),
                         server_secret=secret.decode(), healthy_after=healthy_after, created_time=now)
@@ -238,7 +237,7 @@ def create_engagement(session: Session, principal: Principal, account: Account, 
     if not endpoint.healthy:
         raise Unavailable(f"endpoint '{endpoint.id}' is starting; retry shortly",
                           retry_after=_seconds_until(endpoint.healthy_after, now))
-    public, secret = zmq.curve_keypair()
+    public, secret = _curve_keypair()
     grant = EngagementGrant(endpoint, principal.idp_id, account, public.decode(), secret.decode(),
                             list(tags or []), 0, now + ENGAGEMENT_TTL)
     session.add(Engagement(endpoint_id=endpoint.id, user_id=principal.user_id, account_type=account.type,
@@ -246,3 +245,9 @@ def create_engagement(session: Session, principal: Principal, account: Account, 
                            minimum_priority=grant.minimum_priority, created_time=now,
                            expires_time=grant.expires_at))
     return grant
+
+
+def _curve_keypair() -> tuple[bytes, bytes]:
+    import zmq  # ~50 ms to import: only when an endpoint or engagement is made, not at start-up
+
+    return zmq.curve_keypair()

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from openqcs.reservations import service
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 # Past events older than this are left out; the calendar is for planning.
 HISTORY = timedelta(days=30)
 
 
 def processor_calendar(session: Session, processor_id: str, now: datetime, host: str = "openqcs") -> str:
+    from icalendar import Calendar  # ~150 ms to import: on the first calendar asked for, not at start-up
+
     cal = Calendar()
     cal.add("prodid", "-//openqcs//quantum processor calendar//EN")
     cal.add("version", "2.0")
@@ -30,6 +35,8 @@ def processor_calendar(session: Session, processor_id: str, now: datetime, host:
 
 
 def _event(uid: str, summary: str, start: datetime, end: datetime, stamp: datetime, category: str) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", uid)
     event.add("summary", summary)
