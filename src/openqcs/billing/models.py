@@ -93,3 +93,25 @@ class PriceGeneration(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class UsageTotal(Base):
+    """The month's billed usage of a product by an account (``month`` "YYYY-MM", UTC): what tiers
+    apply to, kept in the same transaction as the usage entries (it equals their quantities' sum)."""
+
+    __tablename__ = "billing_usage_totals"
+
+    account_type: Mapped[str] = mapped_column(String(10), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(320), primary_key=True)
+    product: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+
+
+class UsageBilled(Base):
+    """A job whose usage is billed (also when it cost nothing): its key makes billing happen once."""
+
+    __tablename__ = "billing_usage_jobs"
+
+    reference: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_time: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""Reservation rates kept in memory, so a booking or a FindAvailable page prices without queries.
+"""Reservation rates and job usage prices kept in memory, so a booking, a FindAvailable page or a
+job's usage is priced without queries.
 
 Entries are made under the current ``price_generation`` (bumped by triggers on any change to
 the price tables) and count only while it stays the same: a price set on any replica is seen
@@ -12,7 +13,7 @@ import threading
 
 from cachetools import LRUCache
 
-from openqcs.billing.service import ReservationRate, reservation_rate
+from openqcs.billing.service import EventPriceInfo, ReservationRate, reservation_rate, usage_prices
 from openqcs.db.engine import Database
 from openqcs.db.generations import GenerationReader
 
@@ -24,16 +25,23 @@ class RateCache:
         self.db = db
         self.generations = GenerationReader(db, "price_generation")
         self._items: LRUCache[str, ReservationRate] = LRUCache(SIZE)
+        self._usage: LRUCache[str, dict[str, EventPriceInfo]] = LRUCache(SIZE)
         self._generation: int | None = None
         self._lock = threading.Lock()
 
-    def rate(self, processor_id: str) -> ReservationRate:
-        """The processor's rate as of now (two small reads on a miss)."""
+    def _current(self) -> int | None:
         generation = self.generations.read()
         with self._lock:
             if generation != self._generation:  # forget everything older (or all: the counter is gone)
                 self._items.clear()
+                self._usage.clear()
                 self._generation = generation
+        return generation
+
+    def rate(self, processor_id: str) -> ReservationRate:
+        """The processor's rate as of now (two small reads on a miss)."""
+        generation = self._current()
+        with self._lock:
             found = self._items.get(processor_id) if generation is not None else None
         if found is not None:
             return found
@@ -42,6 +50,21 @@ class RateCache:
         with self._lock:
             if generation is not None and generation == self._generation:
                 self._items[processor_id] = found
+        return found
+
+
+    def usage_prices(self, processor_id: str) -> dict[str, EventPriceInfo]:
+        """The job products' prices on the processor as of now (by product; two reads on a miss)."""
+        generation = self._current()
+        with self._lock:
+            found = self._usage.get(processor_id) if generation is not None else None
+        if found is not None:
+            return found
+        with self.db.session() as session:
+            found = usage_prices(session, processor_id)
+        with self._lock:
+            if generation is not None and generation == self._generation:
+                self._usage[processor_id] = found
         return found
 
 

@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ClauseElement
 
 from openqcs.billing import pricing
-from openqcs.billing.models import BillingAccount, EventPrice, LedgerEntry, ProcessorPrice
+from openqcs.billing.models import BillingAccount, EventPrice, LedgerEntry, ProcessorPrice, UsageBilled, UsageTotal
 from openqcs.errors import InvalidArgument, NotFound, PaymentRequired
 from openqcs.identity.accounts import Account
 
@@ -191,8 +191,74 @@ def debit(tx: Statements, account: Account, amount_cents: int, *, item_id: str, 
                     "created_time": at})
 
 
-def _month_start(at: datetime) -> datetime:
-    return at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def month_of(at: datetime) -> str:
+    """The usage month ("YYYY-MM", UTC) an event at ``at`` counts in."""
+    return at.astimezone(UTC).strftime("%Y-%m")
+
+
+_TOTALS = cast(Table, UsageTotal.__table__)
+_BILLED = cast(Table, UsageBilled.__table__)
+_TOTAL_KEY = ("account_type", "account_id", "product", "month")
+# Adds to the month's total of the products that cost something.
+_TOTAL_ADD = (update(_TOTALS)
+              .where(*(_TOTALS.c[name] == bindparam("k_" + name) for name in _TOTAL_KEY))
+              .values(quantity=_TOTALS.c.quantity + bindparam("add")))
+
+
+def _upsert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _lock_totals(session: Session, account: Account, month: str, products: Sequence[str]) -> dict[str, int]:
+    """The month's totals of ``products``, their rows locked (created at 0) until the transaction ends."""
+    stmt = _upsert(session)(_TOTALS).values([
+        {"account_type": account.type, "account_id": account.id, "product": product, "month": month, "quantity": 0}
+        for product in products])
+    stmt = stmt.on_conflict_do_update(index_elements=list(_TOTAL_KEY), set_={"quantity": _TOTALS.c.quantity})
+    rows = session.execute(stmt.returning(_TOTALS.c.product, _TOTALS.c.quantity)).all()
+    return {str(product): int(quantity) for product, quantity in rows}
+
+
+def _add_to_balance(session: Session, account: Account, amount: int, at: datetime) -> None:
+    stmt = _upsert(session)(_ACCOUNTS).values(account_type=account.type, account_id=account.id,
+                                              balance_cents=amount, created_time=at)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["account_type", "account_id"],
+        set_={"balance_cents": _ACCOUNTS.c.balance_cents + stmt.excluded.balance_cents}))
+
+
+@dataclass(frozen=True)
+class Charge:
+    product: str
+    quantity: int
+    cost: int  # cents, > 0
+
+
+def _charges(session: Session, account: Account, month: str, usage: Sequence[tuple[EventPriceInfo, int]],
+             ) -> list[Charge]:
+    """Lock the month's totals, price each (product, quantity) on them and add what is charged.
+
+    Tiers apply to the month's total, so an event costs amount(total + q) − amount(total). Only
+    charged usage counts in the total (usage that cost nothing leaves no entry), as it always has.
+    """
+    totals = _lock_totals(session, account, month, [price.product for price, _ in usage])
+    charges = []
+    for price, quantity in usage:
+        used = totals[price.product]
+        cost = pricing.amount_cents(price.rule, used + quantity) - pricing.amount_cents(price.rule, used)
+        if cost > 0:
+            charges.append(Charge(price.product, quantity, cost))
+    if charges:
+        keys = {"k_account_type": account.type, "k_account_id": account.id, "k_month": month}
+        session.execute(_TOTAL_ADD, [{**keys, "k_product": c.product, "add": c.quantity} for c in charges])
+    return charges
+
+
+def _entry(account: Account, charge: Charge, label: str, reference: str, at: datetime) -> dict[str, Any]:
+    return {"item_id": new_item_id(), "account_type": account.type, "account_id": account.id,
+            "amount_cents": -charge.cost, "kind": "usage", "product": charge.product, "quantity": charge.quantity,
+            "description": f"{charge.product}: {charge.quantity} {label or 'units'}", "reference": reference,
+            "created_time": at}
 
 
 def record_usage(session: Session, account: Account, product: str, quantity: int, *, reference: str,
@@ -209,17 +275,64 @@ def record_usage(session: Session, account: Account, product: str, quantity: int
     if not isinstance(quantity, int) or quantity < 0:
         raise InvalidArgument(f"quantity must be a whole number >= 0, not {quantity!r}")
     price = event_price(session, product, processor_id)
-    row = lock_account(session, account, at)
-    used = int(session.execute(
-        select(func.coalesce(func.sum(LedgerEntry.quantity), 0)).where(
-            *_where(LedgerEntry, account), LedgerEntry.kind == "usage", LedgerEntry.product == product,
-            LedgerEntry.created_time >= _month_start(at), LedgerEntry.created_time <= at)).scalar_one())
-    cost = pricing.amount_cents(price.rule, used + quantity) - pricing.amount_cents(price.rule, used)
-    if cost == 0:
+    charges = _charges(session, account, month_of(at), [(price, quantity)])
+    if not charges:
         return None
-    label = price.unit_label or "units"
-    return _post(session, row, account, -cost, kind="usage", product=product, quantity=quantity,
-                 description=f"{product}: {quantity} {label}", reference=reference, at=at)
+    entry = _entry(account, charges[0], price.unit_label, reference, at)
+    _add_to_balance(session, account, -charges[0].cost, at)
+    session.execute(_ENTRY, [entry])
+    return str(entry["item_id"])
+
+
+@dataclass(frozen=True)
+class JobUsage:
+    """A finished job's usage: one completion and ``duration_us`` of QPU time."""
+
+    reference: str  # the job id
+    account: Account
+    processor_id: str
+    duration_us: int
+    at: datetime
+
+
+JOB_PRODUCTS = ("qpuJobCompletion", "qpuJobTime")
+
+
+def bill_job(session: Session, job: JobUsage, prices: Mapping[str, EventPriceInfo]) -> bool:
+    """Bill a job's completion and time at ``prices`` (by product) in at most five statements: the
+    job's billed mark, the month's totals (locked), their increment, the balance, the entries.
+
+    Once per job: False (nothing done) when it is billed already, by this or another replica
+    (the mark's key; on PostgreSQL a concurrent biller of the same job waits for ours)."""
+    marked = session.execute(_upsert(session)(_BILLED).values(reference=job.reference, created_time=job.at)
+                             .on_conflict_do_nothing(index_elements=["reference"])
+                             .returning(_BILLED.c.reference)).first()
+    if marked is None:
+        return False
+    usage = [(prices[product], quantity) for product, quantity in zip(JOB_PRODUCTS, (1, job.duration_us),
+                                                                       strict=True)]
+    charges = _charges(session, job.account, month_of(job.at), usage)
+    if charges:
+        labels = {price.product: price.unit_label for price, _ in usage}
+        _add_to_balance(session, job.account, -sum(c.cost for c in charges), job.at)
+        session.execute(_ENTRY, [_entry(job.account, c, labels[c.product], job.reference, job.at) for c in charges])
+    return True
+
+
+def usage_prices(session: Session, processor_id: str) -> dict[str, EventPriceInfo]:
+    """The job products' prices on ``processor_id`` (``billing.rates`` keeps them in memory)."""
+    return {product: event_price(session, product, processor_id) for product in JOB_PRODUCTS}
+
+
+def billed_accounts() -> Select[tuple[str, str]]:
+    """(account_type, account_id) of every account with a billing row (anyone who was credited,
+    charged or billed: admission lets no job run for an account without credit)."""
+    return select(_ACCOUNTS.c.account_type, _ACCOUNTS.c.account_id)
+
+
+def is_billed(reference: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """Whether the job ``reference`` names has its usage billed (a primary-key seek), for a WHERE."""
+    return select(_BILLED.c.reference).where(_BILLED.c.reference == reference).exists()
 
 
 # ---- prices ---------------------------------------------------------------------------------

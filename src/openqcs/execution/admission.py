@@ -18,8 +18,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from openqcs.billing import pricing
-from openqcs.billing.models import LedgerEntry
-from openqcs.billing.service import balance_cents, event_price
+from openqcs.billing.service import balance_cents, event_price, is_billed
 from openqcs.db.base import UTCDateTime
 from openqcs.errors import InvalidArgument, PaymentRequired
 from openqcs.execution.models import QUEUED, RUNNING, SUCCEEDED, ExecutionJob
@@ -115,7 +114,7 @@ def outstanding_jobs(session: Session, account: Account, now: datetime) -> int:
     """Jobs of the account that will be billed but are not yet: queued, running, or just finished
     with their usage still on its way (a worker bills right after pushing the result).
 
-    Index seeks only (ix_execution_jobs_account_status, ix_billing_ledger_entries_reference): the
+    Index seeks only (ix_execution_jobs_account_status, the billed marks' key): the
     cost does not grow with the account's history."""
     since = now - timedelta(seconds=BILLING_GRACE_SECONDS)
     return int(session.scalar(_OUTSTANDING, {"type": account.type, "id": account.id, "since": since}) or 0)
@@ -124,7 +123,7 @@ def outstanding_jobs(session: Session, account: Account, now: datetime) -> int:
 def _outstanding() -> Select[tuple[int]]:
     mine = (ExecutionJob.account_type == bindparam("type"), ExecutionJob.account_id == bindparam("id"))
     active = select(func.count()).select_from(ExecutionJob).where(*mine, ExecutionJob.status.in_((QUEUED, RUNNING)))
-    billed = select(LedgerEntry.id).where(LedgerEntry.reference == ExecutionJob.id).exists()
+    billed = is_billed(ExecutionJob.id)
     unbilled = (select(func.count()).select_from(ExecutionJob)
                 .where(*mine, ExecutionJob.status == SUCCEEDED,
                        ExecutionJob.finished_time >= bindparam("since", type_=UTCDateTime()), ~billed))

@@ -3,23 +3,38 @@
 A job's usage is billed after its result is pushed; done right there, each job's billing
 transaction competes with the client's next Execute for the interpreter and SQLite's write
 lock. The biller collects finished jobs and bills them together BATCH_SECONDS later, in one
-transaction (a savepoint each, so one failing entry does not lose the others). Until a job's
-entries land, admission counts it as not billed yet (``admission.outstanding_jobs``, for up
-to ``admission.BILLING_GRACE_SECONDS``, far longer than a batch waits).
+transaction (if it fails, each job in its own). Until a job is billed, admission counts it as
+not billed yet (``admission.outstanding_jobs``, for up to ``admission.BILLING_GRACE_SECONDS``).
+
+Nothing is lost on a crash: at start and every SWEEP_SECONDS the biller also bills finished
+jobs that have no billed mark (a process that died between the result and its batch, a batch
+that failed). Billing is once per job whoever does it (``billing.service.bill_job``).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from openqcs.billing.service import record_usage
+from sqlalchemy import Select, bindparam, select
+
+from openqcs.billing.rates import rate_cache
+from openqcs.billing.service import JobUsage, bill_job, billed_accounts, is_billed
 from openqcs.context import AppContext
+from openqcs.db.base import UTCDateTime
 from openqcs.execution import metrics
+from openqcs.execution.models import SUCCEEDED, ExecutionJob
 from openqcs.identity.accounts import Account
 
 BATCH_SECONDS = 0.2
+SWEEP_SECONDS = 30.0
+# A sweep leaves alone jobs this recent: their batch may still be on its way.
+SETTLE_SECONDS = 10.0
+# How far back the first sweep of a process looks (later ones: since the previous one).
+RECOVERY_DAYS = 7
+SWEEP_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -31,22 +46,63 @@ class Usage:
     at: datetime
 
 
-def bill(ctx: AppContext, usages: list[Usage]) -> None:
-    """Record each job's completion and time; a billing fault is logged, never raised (the job ran)."""
+def _bill_all(ctx: AppContext, usages: list[Usage]) -> int:
+    prices = rate_cache(ctx.db)
+    jobs = [(JobUsage(u.job_id, u.account, u.processor_id, u.duration_us, u.at), prices.usage_prices(u.processor_id))
+            for u in sorted(usages, key=lambda u: u.job_id)]  # one lock order for every biller
+    with ctx.db.session(write=True) as session:
+        return sum(bill_job(session, job, job_prices) for job, job_prices in jobs)
+
+
+def bill(ctx: AppContext, usages: list[Usage]) -> int:
+    """Record each job's completion and time; return how many were billed now (not before).
+
+    A billing fault is logged, never raised (the job ran); what it left unbilled, the sweep bills."""
     if not usages:
-        return
+        return 0
     try:
-        with ctx.db.session(write=True) as session:
-            for usage in usages:
-                try:
-                    with session.begin_nested():
-                        for product, quantity in (("qpuJobCompletion", 1), ("qpuJobTime", usage.duration_us)):
-                            record_usage(session, usage.account, product, quantity, reference=usage.job_id,
-                                         at=usage.at, processor_id=usage.processor_id)
-                except Exception:
-                    metrics.log.exception("usage not recorded", extra={"job": usage.job_id})
+        return _bill_all(ctx, usages)
     except Exception:
-        metrics.log.exception("usage not recorded", extra={"jobs": [u.job_id for u in usages]})
+        if len(usages) == 1:
+            metrics.log.exception("usage not recorded", extra={"job": usages[0].job_id})
+            return 0
+    return sum(bill(ctx, [usage]) for usage in usages)  # so one bad job does not hold up the others
+
+
+def _unbilled() -> Select[str, str, str, str, int, datetime | None]:
+    # Per billed account an index seek (ix_execution_jobs_account_status), then a key seek on the
+    # billed marks: the cost follows the jobs in the window, not the history.
+    accounts = billed_accounts().subquery()
+    job = ExecutionJob
+    return (select(job.id, job.account_type, job.account_id, job.processor_id, job.duration_us, job.finished_time)
+            .join(accounts, (job.account_type == accounts.c.account_type) & (job.account_id == accounts.c.account_id))
+            .where(job.status == SUCCEEDED,
+                   job.finished_time >= bindparam("since", type_=UTCDateTime()),
+                   job.finished_time < bindparam("until", type_=UTCDateTime()),
+                   ~is_billed(job.id))
+            .order_by(job.finished_time).limit(SWEEP_LIMIT))
+
+
+_UNBILLED = _unbilled()
+
+
+def sweep(ctx: AppContext, since: datetime, until: datetime) -> int:
+    """Bill the jobs that finished in [since, until) and are not billed; return how many."""
+    billed = 0
+    while True:
+        with ctx.db.session() as session:
+            rows = session.execute(_UNBILLED, {"since": since, "until": until}).all()
+        usages = [Usage(job_id, Account(account_id, account_type), processor_id, int(duration_us or 0), finished)
+                  for job_id, account_type, account_id, processor_id, duration_us, finished in rows
+                  if finished is not None]
+        done = bill(ctx, usages)
+        billed += done
+        if len(rows) < SWEEP_LIMIT or done == 0:
+            break
+        since = usages[-1].at
+    if billed:
+        metrics.log.info("unbilled jobs billed", extra={"jobs": billed})
+    return billed
 
 
 class Biller:
@@ -58,6 +114,7 @@ class Biller:
         self._pending: list[Usage] = []
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._swept: datetime | None = None  # the end of the last sweep's window
         self._thread = threading.Thread(target=self._run, name="openqcs-usage", daemon=True)
         self._thread.start()
 
@@ -67,11 +124,27 @@ class Biller:
         self._wake.set()
 
     def _run(self) -> None:
+        self.sweep()
+        due = time.monotonic() + SWEEP_SECONDS
         while not self._stopping.is_set():
-            self._wake.wait()
-            self._stopping.wait(BATCH_SECONDS)  # let a batch gather (at once when stopping)
-            self._wake.clear()
-            self.flush()
+            if self._wake.wait(max(0.0, due - time.monotonic())):
+                self._stopping.wait(BATCH_SECONDS)  # let a batch gather (at once when stopping)
+                self._wake.clear()
+                self.flush()
+            if time.monotonic() >= due:
+                self.sweep()
+                due = time.monotonic() + SWEEP_SECONDS
+
+    def sweep(self) -> None:
+        """Bill what finished since the previous sweep (the first: RECOVERY_DAYS back) and is not billed."""
+        now = self.ctx.clock.now()
+        until = now - timedelta(seconds=SETTLE_SECONDS)
+        since = self._swept - timedelta(seconds=SETTLE_SECONDS) if self._swept else now - timedelta(days=RECOVERY_DAYS)
+        try:
+            sweep(self.ctx, since, until)
+            self._swept = until
+        except Exception:
+            metrics.log.exception("unbilled jobs not swept")
 
     def flush(self) -> None:
         with self._lock:

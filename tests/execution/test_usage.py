@@ -1,0 +1,130 @@
+"""Usage billing: the month's running totals stay the ledger's sums, and a job whose usage was
+never written (the process died after the result) is billed once by the next server to start."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from openqcs.billing import pricing, service
+from openqcs.billing.models import LedgerEntry, UsageTotal
+from openqcs.config import Settings
+from openqcs.context import AppContext
+from openqcs.db.migrate import upgrade
+from openqcs.execution.models import SUCCEEDED, ExecutionJob
+from openqcs.execution.usage import Usage, bill
+from openqcs.identity.accounts import Account
+from tests.support.databases import database
+from tests.support.factories import fund, make_processor, make_user
+from tests.support.server import LiveServer
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store(request, tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp(f"usage-{request.param}"))
+    with database(request.param, directory) as url:
+        upgrade(url)
+        ctx = AppContext.create(Settings(database_url=url, data_dir=directory))
+        try:
+            yield request.param, url, directory, ctx
+        finally:
+            ctx.close()
+
+
+def _ledger_totals(ctx, account: Account) -> dict[tuple[str, str], int]:
+    with ctx.db.session() as s:
+        rows = s.execute(select(LedgerEntry.product, LedgerEntry.created_time, LedgerEntry.quantity).where(
+            LedgerEntry.account_type == account.type, LedgerEntry.account_id == account.id,
+            LedgerEntry.kind == "usage")).all()
+    found: dict[tuple[str, str], int] = {}
+    for product, at, quantity in rows:
+        key = (product, at.strftime("%Y-%m"))
+        found[key] = found.get(key, 0) + quantity
+    return found
+
+
+def test_month_totals_equal_the_ledger_sums_across_a_month_boundary(store):
+    _, _, _, ctx = store
+    user = make_user(ctx)
+    account = Account(user.idp_id, "user")
+    processor = make_processor(ctx, prefix="Usage")
+    fund(ctx, "user", user.idp_id, 10_000)
+    with ctx.db.session(write=True) as s:  # graduated: the 3rd job on costs less; sub-cent time rounds
+        service.set_event_price(s, "qpuJobCompletion", pricing.PriceRule(
+            "tiered", tiers_mode="graduated", tiers=(pricing.Tier(2, Decimal(5)), pricing.Tier(-1, Decimal(2)))),
+            processor_id=processor, at=ctx.clock.now())
+        service.set_event_price(s, "qpuJobTime", pricing.PriceRule("per_unit", Decimal("0.0003")),
+                                processor_id=processor, at=ctx.clock.now())
+    boundary = datetime(2027, 1, 1, tzinfo=UTC)
+    times = [boundary - timedelta(minutes=3), boundary - timedelta(seconds=1), boundary - timedelta(microseconds=1),
+             boundary, boundary + timedelta(seconds=2), boundary + timedelta(minutes=1)]
+    jobs = [Usage("job-" + secrets.token_hex(6), account, processor, duration, at)
+            for at, duration in zip(times, (1000, 2500, 800, 4000, 100, 1700), strict=True)]
+    assert bill(ctx, jobs[:2]) == 2
+    assert bill(ctx, [jobs[2], jobs[3]]) == 2
+    assert bill(ctx, jobs[1:]) == 2  # the ones billed already are not billed again
+    totals = _ledger_totals(ctx, account)
+    with ctx.db.session() as s:
+        kept = {(row.product, row.month): row.quantity for row in s.scalars(select(UsageTotal).where(
+            UsageTotal.account_type == "user", UsageTotal.account_id == user.idp_id)) if row.quantity}
+        balance = service.balance_cents(s, account)
+        assert balance == service.ledger_sum_cents(s, account)
+        completions = s.scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.account_id == user.idp_id, LedgerEntry.product == "qpuJobCompletion"))
+    assert kept == totals
+    assert totals[("qpuJobCompletion", "2026-12")] == 3 and totals[("qpuJobCompletion", "2027-01")] == 3
+    assert completions == 6
+    # Per month: 5 + 5 + 2 cents for the jobs, and the time: round(0.0003 µs⁻¹ × the month's total) in steps.
+    december = 12 + pricing.amount_cents(pricing.PriceRule("per_unit", Decimal("0.0003")), totals.get(
+        ("qpuJobTime", "2026-12"), 0))
+    january = 12 + pricing.amount_cents(pricing.PriceRule("per_unit", Decimal("0.0003")), totals.get(
+        ("qpuJobTime", "2027-01"), 0))
+    assert balance == 10_000 - december - january
+
+
+def _finished_job(ctx, processor: str, user) -> str:
+    job_id = "job-" + secrets.token_hex(8)
+    now = ctx.clock.now()
+    with ctx.db.session(write=True) as s:
+        s.add(ExecutionJob(id=job_id, processor_id=processor, user_id=user.id, account_type="user",
+                           account_id=user.idp_id, program="", shots=1, readout="{}", memory="{}",
+                           status=SUCCEEDED, result=b"", duration_us=2000, created_time=now - timedelta(minutes=2),
+                           started_time=now - timedelta(minutes=2), finished_time=now - timedelta(minutes=1)))
+    return job_id
+
+
+def _completion_entries(ctx, job_id: str) -> int:
+    with ctx.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.reference == job_id, LedgerEntry.product == "qpuJobCompletion")) or 0)
+
+
+def test_a_finished_job_without_usage_is_billed_once_by_a_freshly_started_server(store, tmp_path):
+    kind, url, _, ctx = store
+    user = make_user(ctx)
+    processor = make_processor(ctx, prefix="Lost")
+    fund(ctx, "user", user.idp_id, 1_000)
+    job_id = _finished_job(ctx, processor, user)
+    servers = []
+    for i in range(2 if kind == "postgres" else 1):  # two replicas sweep the same job on PostgreSQL
+        directory = tmp_path / f"s{i}"
+        directory.mkdir()
+        servers.append(LiveServer(url, str(directory)))
+    try:
+        for server in servers:
+            server.start()
+        deadline = time.monotonic() + 20
+        while _completion_entries(ctx, job_id) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # a second replica's sweep has had its chance too
+        assert _completion_entries(ctx, job_id) == 1
+        with ctx.db.session() as s:
+            assert service.balance_cents(s, Account(user.idp_id, "user")) == 1_000 - 1  # 1 cent; 2 ms is 0.2 cents
+    finally:
+        for server in servers:
+            server.close()
