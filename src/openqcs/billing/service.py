@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ClauseElement
@@ -205,26 +205,53 @@ _TOTAL_ADD = (update(_TOTALS)
               .values(quantity=_TOTALS.c.quantity + bindparam("add")))
 
 
-def _upsert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+@dataclass(frozen=True)
+class _Upserts:
+    """The usage statements of one dialect, built once (so they compile once)."""
+
+    mark: Any
+    totals: tuple[Any, Any]  # locking one product's total, two products'
+    balance: Any
+
+
+def _build(dialect: str) -> _Upserts:
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    mark = (insert_(_BILLED).values(reference=bindparam("reference"), created_time=bindparam("at"))
+            .on_conflict_do_nothing(index_elements=["reference"]).returning(_BILLED.c.reference))
+    # Text: SQLAlchemy does not cache a multi-row VALUES (it would compile on every call).
+    totals = [text("INSERT INTO billing_usage_totals (account_type, account_id, product, month, quantity) VALUES "
+                   + ", ".join(f"(:t{i}, :a{i}, :p{i}, :m{i}, 0)" for i in range(count))
+                   + " ON CONFLICT (account_type, account_id, product, month)"
+                   " DO UPDATE SET quantity = billing_usage_totals.quantity RETURNING product, quantity")
+              for count in (1, 2)]
+    balance = insert_(_ACCOUNTS).values(account_type=bindparam("account_type"), account_id=bindparam("account_id"),
+                                        balance_cents=bindparam("amount"), created_time=bindparam("at"))
+    balance = balance.on_conflict_do_update(
+        index_elements=["account_type", "account_id"],
+        set_={"balance_cents": _ACCOUNTS.c.balance_cents + balance.excluded.balance_cents})
+    return _Upserts(mark, (totals[0], totals[1]), balance)
+
+
+_UPSERTS = {dialect: _build(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _upserts(session: Session) -> _Upserts:
+    return _UPSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
 
 
 def _lock_totals(session: Session, account: Account, month: str, products: Sequence[str]) -> dict[str, int]:
-    """The month's totals of ``products``, their rows locked (created at 0) until the transaction ends."""
-    stmt = _upsert(session)(_TOTALS).values([
-        {"account_type": account.type, "account_id": account.id, "product": product, "month": month, "quantity": 0}
-        for product in products])
-    stmt = stmt.on_conflict_do_update(index_elements=list(_TOTAL_KEY), set_={"quantity": _TOTALS.c.quantity})
-    rows = session.execute(stmt.returning(_TOTALS.c.product, _TOTALS.c.quantity)).all()
+    """The month's totals of ``products`` (one or two), their rows locked (created at 0) until the
+    transaction ends."""
+    params: dict[str, Any] = {}
+    for i, product in enumerate(products):
+        params |= {f"t{i}": account.type, f"a{i}": account.id, f"p{i}": product, f"m{i}": month}
+    rows = session.execute(_upserts(session).totals[len(products) - 1], params).all()
     return {str(product): int(quantity) for product, quantity in rows}
 
 
 def _add_to_balance(session: Session, account: Account, amount: int, at: datetime) -> None:
-    stmt = _upsert(session)(_ACCOUNTS).values(account_type=account.type, account_id=account.id,
-                                              balance_cents=amount, created_time=at)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["account_type", "account_id"],
-        set_={"balance_cents": _ACCOUNTS.c.balance_cents + stmt.excluded.balance_cents}))
+    session.execute(_upserts(session).balance,
+                    {"account_type": account.type, "account_id": account.id, "amount": amount, "at": at})
 
 
 @dataclass(frozen=True)
@@ -304,9 +331,7 @@ def bill_job(session: Session, job: JobUsage, prices: Mapping[str, EventPriceInf
 
     Once per job: False (nothing done) when it is billed already, by this or another replica
     (the mark's key; on PostgreSQL a concurrent biller of the same job waits for ours)."""
-    marked = session.execute(_upsert(session)(_BILLED).values(reference=job.reference, created_time=job.at)
-                             .on_conflict_do_nothing(index_elements=["reference"])
-                             .returning(_BILLED.c.reference)).first()
+    marked = session.execute(_upserts(session).mark, {"reference": job.reference, "at": job.at}).first()
     if marked is None:
         return False
     usage = [(prices[product], quantity) for product, quantity in zip(JOB_PRODUCTS, (1, job.duration_us),
