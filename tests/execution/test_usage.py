@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from openqcs.billing import pricing, service
 from openqcs.billing.models import LedgerEntry, UsageTotal
@@ -128,3 +128,35 @@ def test_a_finished_job_without_usage_is_billed_once_by_a_freshly_started_server
     finally:
         for server in servers:
             server.close()
+
+
+def test_billing_a_job_sends_five_statements_whatever_the_account_history(store):
+    _, _, _, ctx = store
+    user = make_user(ctx)
+    account = Account(user.idp_id, "user")
+    processor = make_processor(ctx, prefix="Count")
+    fund(ctx, "user", user.idp_id, 10_000)
+    now = ctx.clock.now()
+    prices = {product: service.DEFAULT_EVENT_PRICES[product] for product in service.JOB_PRODUCTS}
+    statements: list[str] = []
+
+    def counted(_conn, _cursor, sql, *_args) -> None:
+        if not sql.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE belongs to the transaction
+            statements.append(sql)
+
+    event.listen(ctx.db.engine, "before_cursor_execute", counted)
+    try:
+        counts = []
+        for history in range(3):
+            with ctx.db.session(write=True) as s:
+                statements.clear()
+                job = service.JobUsage(f"job-{secrets.token_hex(6)}-{history}", account, processor, 50_000, now)
+                assert service.bill_job(s, job, prices)
+                counts.append(len(statements))
+                statements.clear()
+                assert not service.bill_job(s, job, prices)  # billed already: the mark alone
+                counts.append(len(statements))
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", counted)
+    # mark, totals (locked), their increment, balance, entries; a second time only the mark
+    assert counts == [5, 1] * 3
