@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ClauseElement
@@ -347,12 +347,6 @@ def bill_job(session: Session, job: JobUsage, prices: Mapping[str, EventPriceInf
 def usage_prices(session: Session, processor_id: str) -> dict[str, EventPriceInfo]:
     """The job products' prices on ``processor_id`` (``billing.rates`` keeps them in memory)."""
     return {product: event_price(session, product, processor_id) for product in JOB_PRODUCTS}
-
-
-def billed_accounts() -> Select[tuple[str, str]]:
-    """(account_type, account_id) of every account with a billing row (anyone who was credited,
-    charged or billed: admission lets no job run for an account without credit)."""
-    return select(_ACCOUNTS.c.account_type, _ACCOUNTS.c.account_id)
 
 
 def is_billed(reference: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:

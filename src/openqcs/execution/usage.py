@@ -18,14 +18,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Integer, String, TextualSelect, bindparam, text
 
 from openqcs.billing.rates import rate_cache
-from openqcs.billing.service import JobUsage, bill_job, billed_accounts, is_billed
+from openqcs.billing.service import JobUsage, bill_job
 from openqcs.context import AppContext
 from openqcs.db.base import UTCDateTime
 from openqcs.execution import metrics
-from openqcs.execution.models import SUCCEEDED, ExecutionJob
+from openqcs.execution.models import SUCCEEDED
 from openqcs.identity.accounts import Account
 
 BATCH_SECONDS = 0.2
@@ -69,37 +69,44 @@ def bill(ctx: AppContext, usages: list[Usage]) -> int:
     return sum(bill(ctx, [usage]) for usage in usages)  # so one bad job does not hold up the others
 
 
-def _unbilled() -> Select[str, str, str, str, int, datetime | None]:
-    # Per billed account an index seek (ix_execution_jobs_account_status), then a key seek on the
-    # billed marks: the cost follows the jobs in the window, not the history.
-    accounts = billed_accounts().subquery()
-    job = ExecutionJob
-    return (select(job.id, job.account_type, job.account_id, job.processor_id, job.duration_us, job.finished_time)
-            .join(accounts, (job.account_type == accounts.c.account_type) & (job.account_id == accounts.c.account_id))
-            .where(job.status == SUCCEEDED,
-                   job.finished_time >= bindparam("since", type_=UTCDateTime()),
-                   job.finished_time < bindparam("until", type_=UTCDateTime()),
-                   ~is_billed(job.id))
-            .order_by(job.finished_time).limit(SWEEP_LIMIT))
+# Per billed account an index seek (ix_execution_jobs_account_status: account, status, finished
+# time), then a key seek on the billed marks: the cost follows the accounts and the jobs in the
+# window, not the history. The join order is forced (SQLite: CROSS JOIN; PostgreSQL: a LATERAL
+# subquery with a LIMIT, which the planner cannot flatten): either planner, left free, may scan
+# every succeeded job of ix_execution_jobs_status_created instead.
+_COLUMNS = "j.id, j.account_type, j.account_id, j.processor_id, j.duration_us, j.finished_time"
+_WHERE = ("j.account_type = a.account_type AND j.account_id = a.account_id AND j.status = :status "
+          "AND j.finished_time >= :since AND j.finished_time < :until "
+          "AND NOT EXISTS (SELECT 1 FROM billing_usage_jobs b WHERE b.reference = j.id)")
+_SQL = {"postgresql": f"SELECT j.* FROM billing_accounts a CROSS JOIN LATERAL (SELECT {_COLUMNS} "
+                      f"FROM execution_jobs j WHERE {_WHERE} LIMIT :limit) j LIMIT :limit",
+        "sqlite": f"SELECT {_COLUMNS} FROM billing_accounts a CROSS JOIN execution_jobs j WHERE {_WHERE} LIMIT :limit"}
 
 
-_UNBILLED = _unbilled()
+def _unbilled(dialect: str) -> TextualSelect:
+    return (text(_SQL[dialect])
+            .bindparams(bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()),
+                        status=SUCCEEDED, limit=SWEEP_LIMIT)
+            .columns(id=String(), account_type=String(), account_id=String(), processor_id=String(),
+                     duration_us=Integer(), finished_time=UTCDateTime()))
+
+
+_UNBILLED = {dialect: _unbilled(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def sweep(ctx: AppContext, since: datetime, until: datetime) -> int:
     """Bill the jobs that finished in [since, until) and are not billed; return how many."""
+    query = _UNBILLED["postgresql" if ctx.db.engine.dialect.name == "postgresql" else "sqlite"]
     billed = 0
-    while True:
+    while True:  # what is billed drops out of the query
         with ctx.db.session() as session:
-            rows = session.execute(_UNBILLED, {"since": since, "until": until}).all()
+            rows = session.execute(query, {"since": since, "until": until}).all()
         usages = [Usage(job_id, Account(account_id, account_type), processor_id, int(duration_us or 0), finished)
-                  for job_id, account_type, account_id, processor_id, duration_us, finished in rows
-                  if finished is not None]
+                  for job_id, account_type, account_id, processor_id, duration_us, finished in rows]
         done = bill(ctx, usages)
         billed += done
         if len(rows) < SWEEP_LIMIT or done == 0:
             break
-        since = usages[-1].at
     if billed:
         metrics.log.info("unbilled jobs billed", extra={"jobs": billed})
     return billed
