@@ -27,10 +27,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from openqcs.processors.seed import published_isa  # noqa: E402
 from openqcs.processors.service import import_isa  # noqa: E402
 from openqcs.simulator.simulate import run_program  # noqa: E402
-from tests.execution.conftest import fund  # noqa: E402
 from tests.support.clients import run_client, write_qcs_config  # noqa: E402
 from tests.support.databases import database  # noqa: E402
-from tests.support.factories import make_user  # noqa: E402
+from tests.support.factories import fund, make_user  # noqa: E402
 from tests.support.server import live_server  # noqa: E402
 
 PROCESSOR = "Bench-Aspen-M-3"

@@ -43,11 +43,9 @@ from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc  # n
 from openqcs.processors.seed import published_isa  # noqa: E402
 from openqcs.processors.service import import_isa  # noqa: E402
 from openqcs.simulator.simulate import run_program  # noqa: E402
-from tests.execution.conftest import Stubs  # noqa: E402
-from tests.execution.test_grpc import execute, translate  # noqa: E402
-from tests.execution.test_running import wait_running  # noqa: E402
 from tests.support.clients import run_client, write_qcs_config  # noqa: E402
 from tests.support.databases import database  # noqa: E402
+from tests.support.execution import Stubs, execute, translate, wait_running  # noqa: E402
 from tests.support.factories import fund, make_user  # noqa: E402
 from tests.support.programs import wide_program  # noqa: E402
 from tests.support.server import free_port, live_server  # noqa: E402

@@ -79,8 +79,8 @@ def add_history(ctx, processor: str, count: int, before) -> None:
 def prepare(server, *, accounts: int, history: int) -> dict:
     """A fresh processor with ``history`` bookings, funded users, one booked slot."""
     from openqcs.identity.accounts import Account
-    from tests.reservations.conftest import fund, iso, make_processor, slot
-    from tests.support.factories import make_user
+    from tests.support.bookings import fund, iso, slot
+    from tests.support.factories import make_processor, make_user
 
     ctx = server.ctx
     processor = make_processor(ctx)

@@ -31,9 +31,11 @@ from openqcs.execution.proto import services_translation_pb2 as st
 from openqcs.identity.accounts import Account
 from openqcs.reservations.models import Reservation
 from tests.conformance.servers import dedicated_server
-from tests.execution.conftest import BELL, Stubs, add_processor
-from tests.reservations.conftest import fund, iso, make_processor, slot
-from tests.support.factories import make_user
+from tests.support.bookings import fund, iso, slot
+from tests.support.execution import Stubs
+from tests.support.factories import make_processor, make_user
+from tests.support.factories import make_reference_processor as add_processor
+from tests.support.programs import BELL
 
 CREDIT = 10_000_000
 MIN_LOAD_SECONDS = 1.5

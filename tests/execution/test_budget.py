@@ -7,10 +7,12 @@ import grpc
 import pytest
 
 from openqcs.execution.proto import models_controller_pb2 as mc
-from tests.execution.conftest import BELL, Stubs, add_processor, funded_user, wide_program
-from tests.execution.test_grpc import code_of, execute, results, translate
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.databases import database
+from tests.support.execution import Stubs, code_of, execute, results, translate
+from tests.support.factories import funded_user
+from tests.support.factories import make_reference_processor as add_processor
+from tests.support.programs import BELL, wide_program
 from tests.support.server import live_server
 
 LIMIT = 4

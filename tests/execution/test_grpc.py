@@ -11,26 +11,12 @@ import quil.program
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import services_controller_pb2 as sc
 from openqcs.execution.proto import services_translation_pb2 as st
-from tests.execution.conftest import BELL, Stubs, add_processor, funded_user, reserve
+from tests.support.execution import Stubs, code_of, execute, reserve, results, translate
+from tests.support.factories import funded_user
+from tests.support.factories import make_reference_processor as add_processor
+from tests.support.programs import BELL
 
 SUCCESS = mc.ControllerJobExecutionResult.SUCCESS
-
-
-def translate(stubs, processor, quil, shots=100):
-    return stubs.translate(st.TranslateQuilToEncryptedControllerJobRequest(
-        quantum_processor_id=processor, quil_program=quil, num_shots_value=shots))
-
-
-def execute(stubs, processor, translated, *memory_maps, compression=None):
-    configs = [mc.JobExecutionConfiguration(memory_values={
-        k: mc.DataValue(real=mc.RealDataValue(data=v)) for k, v in m.items()}) for m in memory_maps]
-    request = sc.ExecuteControllerJobRequest(execution_configurations=configs, encrypted=translated.job,
-                                             quantum_processor_id=processor)
-    return list(stubs.call("ExecuteControllerJob", request, compression=compression).job_execution_ids)
-
-
-def results(stubs, job_id):
-    return stubs.call("GetControllerJobResults", sc.GetControllerJobResultsRequest(job_execution_id=job_id)).result
 
 
 def register(result, mappings, name):
@@ -38,12 +24,6 @@ def register(result, mappings, name):
     size = len([k for k in mappings if k.startswith(name + "[")])
     columns = [list(result.readout_values[mappings[f"{name}[{i}]"]].integer_values.values) for i in range(size)]
     return [list(shot) for shot in zip(*columns, strict=True)]
-
-
-def code_of(call, *args):
-    with pytest.raises(grpc.RpcError) as err:
-        call(*args)
-    return err.value.code(), err.value.details()
 
 
 def test_bell_pair_is_correlated_on_a_noiseless_processor(stubs, ideal):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from tests.execution.test_grpc import code_of, translate
+from tests.support.execution import code_of, translate
 
 
 def test_program_over_the_size_limit_is_refused(stubs, ideal):

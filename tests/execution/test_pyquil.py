@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.execution.conftest import BELL
 from tests.support.clients import run_client, write_qcs_config
+from tests.support.programs import BELL
 
 pytestmark = pytest.mark.clients
 

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from openqcs.execution import queue
 from openqcs.execution.models import ExecutionJob
 from openqcs.execution.worker import Worker
-from tests.execution.conftest import BELL, add_processor
 from tests.support.databases import database
+from tests.support.factories import make_reference_processor as add_processor
 from tests.support.factories import make_user
+from tests.support.programs import BELL
 from tests.support.server import live_server
 
 

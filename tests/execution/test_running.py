@@ -9,11 +9,9 @@ import psutil
 
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import services_controller_pb2 as sc
-from tests.execution.conftest import BELL, wide_program
-from tests.execution.test_grpc import execute, results, translate
+from tests.support.execution import RUNNING, execute, results, translate, wait_running
+from tests.support.programs import BELL, LONG, wide_program
 
-RUNNING = sc.GetControllerJobStatusResponse.RUNNING
-LONG = wide_program(25, 60)  # 15-20 s of simulation here, far more than any assertion below waits for
 # Longer than the abandonment grace (15 s) on any engine here, even on an idle machine with qsim.
 LONGER = wide_program(25, 400)
 
@@ -39,15 +37,6 @@ def assert_stopped(stubs, job_id: str, process: psutil.Process, why: str) -> Non
     assert why in result.status_message
     process.wait(30)
     assert not process.is_running()
-
-def wait_running(stubs, job_id: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        status = stubs.call("GetControllerJobStatus", sc.GetControllerJobStatusRequest(job_id=job_id)).status
-        if status == RUNNING:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not start")
 
 
 def busy_process(server, seconds: float = 60, cpu_seconds: float = 0.0) -> psutil.Process:

@@ -7,9 +7,10 @@ import contextlib
 
 import pytest
 
-from tests.execution.conftest import add_processor, funded_user
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.databases import database
+from tests.support.factories import funded_user
+from tests.support.factories import make_reference_processor as add_processor
 from tests.support.server import live_server
 
 pytestmark = pytest.mark.clients

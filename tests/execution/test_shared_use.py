@@ -14,12 +14,12 @@ from sqlalchemy import select
 from openqcs.execution.models import ExecutionJob
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import services_controller_pb2 as sc
-from tests.execution.conftest import BELL, Stubs, add_processor, funded_user
-from tests.execution.test_grpc import execute, results, translate
-from tests.execution.test_running import LONG, wait_running
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.databases import database
-from tests.support.factories import make_user
+from tests.support.execution import Stubs, execute, results, translate, wait_running
+from tests.support.factories import funded_user, make_user
+from tests.support.factories import make_reference_processor as add_processor
+from tests.support.programs import BELL, LONG
 from tests.support.server import OPENQCS, live_server
 
 pytestmark = pytest.mark.clients

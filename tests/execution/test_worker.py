@@ -15,10 +15,12 @@ from openqcs.execution.models import ExecutionJob
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import services_controller_pb2 as sc
 from openqcs.execution.worker import Worker
-from tests.execution.conftest import BELL, Stubs, add_processor, funded_user
-from tests.execution.test_grpc import execute, results, translate
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.databases import database
+from tests.support.execution import Stubs, execute, results, translate
+from tests.support.factories import funded_user
+from tests.support.factories import make_reference_processor as add_processor
+from tests.support.programs import BELL
 from tests.support.server import OPENQCS, live_server
 
 QUEUED = sc.GetControllerJobStatusResponse.QUEUED

@@ -20,7 +20,7 @@ from openqcs.config import load_settings
 from openqcs.context import AppContext
 from openqcs.db.migrate import upgrade
 from openqcs.identity.accounts import Account
-from tests.reservations.conftest import iso, slot
+from tests.support.bookings import iso, slot
 from tests.support.databases import database
 from tests.support.factories import make_synth_processor, make_user
 

@@ -1,47 +1,12 @@
-"""Fixtures for reservation tests: a fresh processor, funded users, aligned future slots."""
+"""Fixtures for reservation tests: a fresh processor (helpers are in tests/support/bookings.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 
-from openqcs.billing import service as billing
-from openqcs.identity.accounts import Account
-from openqcs.reservations.service import align_up
 from tests.support.factories import make_processor
-
-PER_MINUTE = 10  # billing's default reservation price, cents per minute
-
-
-def fund(ctx, account: Account, cents: int) -> None:
-    with ctx.db.session(write=True) as session:
-        billing.credit(session, account, cents, note="test credit", at=ctx.clock.now())
-
-
-def balance(ctx, account: Account) -> int:
-    with ctx.db.session() as session:
-        assert billing.ledger_sum_cents(session, account) == billing.balance_cents(session, account)
-        return billing.balance_cents(session, account)
-
-
-def slot(ctx, *, days: float = 3, minutes: int = 0) -> datetime:
-    """An aligned time ``days`` from now plus ``minutes``."""
-    return align_up(ctx.clock.now() + timedelta(days=days)) + timedelta(minutes=minutes)
-
-
-def iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture
 def processor(server) -> str:
     return make_processor(server.ctx)
-
-
-def add_maintenance(ctx, processor_id: str, start: datetime, end: datetime, summary: str = "Maintenance") -> None:
-    """What ``openqcs admin maintenance add`` does, without a subprocess."""
-    from openqcs.reservations.service import add_maintenance as add
-
-    with ctx.db.session(write=True) as session:
-        add(session, processor_id, start, end, summary, ctx.clock.now())

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from openqcs.billing.models import LedgerEntry
 from openqcs.identity.accounts import Account
 from openqcs.reservations.models import Reservation
-from tests.reservations.conftest import PER_MINUTE, balance, fund, iso, make_processor, slot
+from tests.support.bookings import PER_MINUTE, balance, fund, iso, slot
 from tests.support.databases import database
-from tests.support.factories import make_user
+from tests.support.factories import make_processor, make_user
 from tests.support.server import live_server
 
 ATTEMPTS = 200

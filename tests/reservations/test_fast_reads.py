@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from openqcs.identity import service as identity
 from openqcs.identity.accounts import Account
-from tests.reservations.conftest import fund, iso, make_processor, slot
-from tests.support.factories import make_user
+from tests.support.bookings import fund, iso, slot
+from tests.support.factories import make_processor, make_user
 
 
 def test_get_reservation_is_the_same_document_either_way_and_always_current(server):

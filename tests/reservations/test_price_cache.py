@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from openqcs.billing import cli
 from openqcs.identity.accounts import Account
-from tests.reservations.conftest import fund, iso, make_processor, slot
-from tests.support.factories import make_user
+from tests.support.bookings import fund, iso, slot
+from tests.support.factories import make_processor, make_user
 from tests.support.replicas import two_replicas
 
 runner = CliRunner()

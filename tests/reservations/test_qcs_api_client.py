@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from openqcs.identity.accounts import Account
-from tests.reservations.conftest import PER_MINUTE, add_maintenance, balance, fund, slot
+from tests.support.bookings import PER_MINUTE, add_maintenance, balance, fund, slot
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.factories import make_user
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import icalendar
 
 from openqcs.identity.accounts import Account
-from tests.reservations.conftest import PER_MINUTE, add_maintenance, balance, fund, iso, make_processor, slot
-from tests.support.factories import make_user
+from tests.support.bookings import PER_MINUTE, add_maintenance, balance, fund, iso, slot
+from tests.support.factories import make_processor, make_user
 from tests.support.server import OPENQCS
 
 
