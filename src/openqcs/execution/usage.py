@@ -70,14 +70,16 @@ def bill(ctx: AppContext, usages: list[Usage]) -> int:
 
 
 # Per billed account an index seek (ix_execution_jobs_account_status: account, status, finished
-# time), then a key seek on the billed marks: the cost follows the accounts and the jobs in the
-# window, not the history. The join order is forced (SQLite: CROSS JOIN; PostgreSQL: a LATERAL
-# subquery with a LIMIT, which the planner cannot flatten): either planner, left free, may scan
-# every succeeded job of ix_execution_jobs_status_created instead.
+# time), then key seeks on the billed marks and the ledger's references: the cost follows the
+# accounts and the jobs in the window, not the history. The join order is forced (SQLite: CROSS
+# JOIN; PostgreSQL: a LATERAL subquery with a LIMIT, which the planner cannot flatten): either
+# planner, left free, may scan every succeeded job of ix_execution_jobs_status_created instead.
 _COLUMNS = "j.id, j.account_type, j.account_id, j.processor_id, j.duration_us, j.finished_time"
 _WHERE = ("j.account_type = a.account_type AND j.account_id = a.account_id AND j.status = :status "
           "AND j.finished_time >= :since AND j.finished_time < :until "
-          "AND NOT EXISTS (SELECT 1 FROM billing_usage_jobs b WHERE b.reference = j.id)")
+          "AND NOT EXISTS (SELECT 1 FROM billing_usage_jobs b WHERE b.reference = j.id) "
+          # A snapshot from before the marks (``core/state.py`` import) has the entries only.
+          "AND NOT EXISTS (SELECT 1 FROM billing_ledger_entries l WHERE l.reference = j.id)")
 _SQL = {"postgresql": f"SELECT j.* FROM billing_accounts a CROSS JOIN LATERAL (SELECT {_COLUMNS} "
                       f"FROM execution_jobs j WHERE {_WHERE} LIMIT :limit) j LIMIT :limit",
         "sqlite": f"SELECT {_COLUMNS} FROM billing_accounts a CROSS JOIN execution_jobs j WHERE {_WHERE} LIMIT :limit"}
