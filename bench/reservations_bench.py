@@ -79,14 +79,14 @@ def add_history(ctx, processor: str, count: int, before) -> None:
 def prepare(server, *, accounts: int, history: int) -> dict:
     """A fresh processor with ``history`` bookings, funded users, one booked slot."""
     from openqcs.identity.accounts import Account
-    from tests.support.bookings import fund, iso, slot
+    from tests.support.bookings import fund_account, iso, slot
     from tests.support.factories import make_processor, make_user
 
     ctx = server.ctx
     processor = make_processor(ctx)
     users = [make_user(ctx) for _ in range(accounts)]
     for user in users:
-        fund(ctx, Account(user.idp_id, "user"), CREDIT)
+        fund_account(ctx, Account(user.idp_id, "user"), CREDIT)
     taken = slot(ctx, days=1)
     add_history(ctx, processor, history, taken)
     auth = {"authorization": f"Bearer {users[0].token}", "content-type": "application/json"}

@@ -31,7 +31,7 @@ from openqcs.execution.proto import services_translation_pb2 as st
 from openqcs.identity.accounts import Account
 from openqcs.reservations.models import Reservation
 from tests.conformance.servers import dedicated_server
-from tests.support.bookings import fund, iso, slot
+from tests.support.bookings import fund_account, iso, slot
 from tests.support.execution import Stubs
 from tests.support.factories import make_processor, make_user
 from tests.support.factories import make_reference_processor as add_processor
@@ -175,8 +175,8 @@ def test_sigkill_under_mixed_write_load_keeps_acknowledged_writes_and_nothing_ha
         qpu = add_processor(ctx, noiseless=True)
         booker, runner = make_user(ctx), make_user(ctx)
         account = Account(booker.idp_id, "user")
-        fund(ctx, account, CREDIT)
-        fund(ctx, Account(runner.idp_id, "user"), CREDIT)  # jobs are refused without credit
+        fund_account(ctx, account, CREDIT)
+        fund_account(ctx, Account(runner.idp_id, "user"), CREDIT)  # jobs are refused without credit
         runner_stubs = Stubs(srv, runner.token)
         translated = runner_stubs.translate(st.TranslateQuilToEncryptedControllerJobRequest(
             quantum_processor_id=qpu, quil_program=BELL, num_shots_value=10))

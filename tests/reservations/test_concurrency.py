@@ -14,7 +14,7 @@ from sqlalchemy import select
 from openqcs.billing.models import LedgerEntry
 from openqcs.identity.accounts import Account
 from openqcs.reservations.models import Reservation
-from tests.support.bookings import PER_MINUTE, balance, fund, iso, slot
+from tests.support.bookings import PER_MINUTE, balance, fund_account, iso, slot
 from tests.support.databases import database
 from tests.support.factories import make_processor, make_user
 from tests.support.server import live_server
@@ -32,7 +32,7 @@ def test_concurrent_bookings_never_overlap_and_money_is_exact(server):
     users = [make_user(ctx) for _ in range(4)]
     credits = [3_000, 2_000, 1_000, 600]  # the poorer ones run out: some 402s
     for u, cents in zip(users, credits, strict=True):
-        fund(ctx, Account(u.idp_id, "user"), cents)
+        fund_account(ctx, Account(u.idp_id, "user"), cents)
     base = slot(ctx, days=8)
     rng = random.Random(5)
     plans = []
@@ -89,7 +89,7 @@ def test_sigkill_during_bookings_loses_no_paid_booking_and_debits_nothing_else(d
         processor = make_processor(ctx)
         user = make_user(ctx)
         account = Account(user.idp_id, "user")
-        fund(ctx, account, 1_000_000)
+        fund_account(ctx, account, 1_000_000)
         base = slot(ctx, days=9)
         acknowledged: list[int] = []
         stop = threading.Event()
@@ -160,7 +160,7 @@ def test_database_rejects_the_overlap_the_check_missed(db_kind, tmp_path, monkey
             processor = make_processor(ctx)
             caller = Principal(user_id=1, idp_id="u-constraint", email="c@example.test", groups=frozenset())
             account = Account(caller.idp_id, "user")
-            fund(ctx, account, 10_000)
+            fund_account(ctx, account, 10_000)
             monkeypatch.setattr(service, "is_free_in", lambda *args: True)
             start = slot(ctx, days=2)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from openqcs.identity import service as identity
 from openqcs.identity.accounts import Account
-from tests.support.bookings import fund, iso, slot
+from tests.support.bookings import fund_account, iso, slot
 from tests.support.factories import make_processor, make_user
 
 
@@ -15,7 +15,7 @@ def test_get_reservation_is_the_same_document_either_way_and_always_current(serv
     ctx = server.ctx
     processor = make_processor(ctx)
     user, stranger = make_user(ctx), make_user(ctx)
-    fund(ctx, Account(user.idp_id, "user"), 10_000)
+    fund_account(ctx, Account(user.idp_id, "user"), 10_000)
     start = slot(ctx, days=4)
     with server.client(user.token) as client:
         booked = client.post("/v1/reservations", json={"quantumProcessorId": processor, "startTime": iso(start),

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from openqcs.billing import cli
 from openqcs.identity.accounts import Account
-from tests.support.bookings import fund, iso, slot
+from tests.support.bookings import fund_account, iso, slot
 from tests.support.factories import make_processor, make_user
 from tests.support.replicas import two_replicas
 
@@ -33,7 +33,7 @@ def test_a_new_price_is_charged_by_both_replicas_on_the_next_booking(replicas):
     ctx = replicas[0].ctx
     processor = make_processor(ctx)
     user = make_user(ctx)
-    fund(ctx, Account(user.idp_id, "user"), 10**6)
+    fund_account(ctx, Account(user.idp_id, "user"), 10**6)
     starts = iter(slot(ctx, days=2) + timedelta(minutes=15 * i) for i in range(100))
 
     def book(server) -> int:

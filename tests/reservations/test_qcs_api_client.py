@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from openqcs.identity.accounts import Account
-from tests.support.bookings import PER_MINUTE, add_maintenance, balance, fund, slot
+from tests.support.bookings import PER_MINUTE, add_maintenance, balance, fund_account, slot
 from tests.support.clients import run_client, write_qcs_config
 from tests.support.factories import make_user
 
@@ -56,8 +56,8 @@ print(json.dumps(out))
 def test_qcs_api_client_calls_every_reservation_operation(server, processor, tmp_path):
     ctx = server.ctx
     user = make_user(ctx, groups=("client-team",))
-    fund(ctx, Account(user.idp_id, "user"), 5_000)
-    fund(ctx, Account("client-team", "group"), 5_000)
+    fund_account(ctx, Account(user.idp_id, "user"), 5_000)
+    fund_account(ctx, Account("client-team", "group"), 5_000)
     start = slot(ctx, days=2)
     add_maintenance(ctx, processor, start, start + timedelta(hours=1), "Client-visible maintenance")
     env = write_qcs_config(tmp_path / "qcs", api_url=server.base_url, grpc_url=server.settings.grpc_url,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import icalendar
 
 from openqcs.identity.accounts import Account
-from tests.support.bookings import PER_MINUTE, add_maintenance, balance, fund, iso, slot
+from tests.support.bookings import PER_MINUTE, add_maintenance, balance, fund_account, iso, slot
 from tests.support.factories import make_processor, make_user
 from tests.support.server import OPENQCS
 
@@ -21,7 +21,7 @@ def book(client, processor: str, start, minutes: int = 15, **extra):
 
 def test_create_get_and_cancel_with_full_refund(server, user, processor):
     account = Account(user.idp_id, "user")
-    fund(server.ctx, account, 10_000)
+    fund_account(server.ctx, account, 10_000)
     start = slot(server.ctx, days=3)
     with server.client(user.token) as client:
         created = book(client, processor, start, 60, notes="calibration run")
@@ -51,7 +51,7 @@ def test_create_get_and_cancel_with_full_refund(server, user, processor):
 
 def test_late_cancellation_refunds_half_and_none_after_start(server, user, processor):
     account = Account(user.idp_id, "user")
-    fund(server.ctx, account, 1_000)
+    fund_account(server.ctx, account, 1_000)
     with server.client(user.token) as client:
         soon = book(client, processor, slot(server.ctx, days=0.25), 15).json()  # ~6 h ahead
         assert balance(server.ctx, account) == 850
@@ -70,8 +70,8 @@ def test_late_cancellation_refunds_half_and_none_after_start(server, user, proce
 
 
 def test_overlap_is_409_and_adjacent_slots_are_fine(server, user, other_user, processor):
-    fund(server.ctx, Account(user.idp_id, "user"), 10_000)
-    fund(server.ctx, Account(other_user.idp_id, "user"), 10_000)
+    fund_account(server.ctx, Account(user.idp_id, "user"), 10_000)
+    fund_account(server.ctx, Account(other_user.idp_id, "user"), 10_000)
     start = slot(server.ctx, days=4)
     with server.client(user.token) as mine, server.client(other_user.token) as theirs:
         assert book(mine, processor, start, 60).status_code == 201
@@ -84,7 +84,7 @@ def test_overlap_is_409_and_adjacent_slots_are_fine(server, user, other_user, pr
 
 def test_insufficient_balance_is_402_and_nothing_is_booked(server, user, processor):
     account = Account(user.idp_id, "user")
-    fund(server.ctx, account, 100)
+    fund_account(server.ctx, account, 100)
     start = slot(server.ctx, days=2)
     with server.client(user.token) as client:
         poor = book(client, processor, start, 15)
@@ -95,7 +95,7 @@ def test_insufficient_balance_is_402_and_nothing_is_booked(server, user, process
 
 
 def test_bad_slots_are_422(server, user, processor):
-    fund(server.ctx, Account(user.idp_id, "user"), 100_000)
+    fund_account(server.ctx, Account(user.idp_id, "user"), 100_000)
     start = slot(server.ctx, days=2)
     with server.client(user.token) as client:
         cases = [
@@ -121,8 +121,8 @@ def test_accounts_from_body_or_headers_and_403_for_others(server, processor):
     ctx = server.ctx
     member = make_user(ctx, groups=("res-team",))
     outsider = make_user(ctx)
-    fund(ctx, Account("res-team", "group"), 10_000)
-    fund(ctx, Account(outsider.idp_id, "user"), 10_000)
+    fund_account(ctx, Account("res-team", "group"), 10_000)
+    fund_account(ctx, Account(outsider.idp_id, "user"), 10_000)
     start = slot(ctx, days=5)
     with server.client(member.token) as client:
         by_body = book(client, processor, start, 15, accountId="res-team", accountType="group")
@@ -154,7 +154,7 @@ def test_accounts_from_body_or_headers_and_403_for_others(server, processor):
 
 
 def test_list_filter_order_pages_and_show_deleted(server, user, processor):
-    fund(server.ctx, Account(user.idp_id, "user"), 100_000)
+    fund_account(server.ctx, Account(user.idp_id, "user"), 100_000)
     other = make_processor(server.ctx)
     start = slot(server.ctx, days=6)
     with server.client(user.token) as client:
@@ -191,7 +191,7 @@ def test_list_filter_order_pages_and_show_deleted(server, user, processor):
 
 
 def test_find_available_skips_bookings_and_maintenance(server, user, processor):
-    fund(server.ctx, Account(user.idp_id, "user"), 100_000)
+    fund_account(server.ctx, Account(user.idp_id, "user"), 100_000)
     start = slot(server.ctx, days=2)
     subprocess.run([OPENQCS, "admin", "maintenance", "add", "--processor", processor, "--start",
                     iso(start + timedelta(hours=1)), "--end", iso(start + timedelta(hours=2))],
@@ -233,7 +233,7 @@ def test_find_available_skips_bookings_and_maintenance(server, user, processor):
 
 
 def test_calendar_lists_maintenance_and_bookings_as_ical(server, user, processor):
-    fund(server.ctx, Account(user.idp_id, "user"), 100_000)
+    fund_account(server.ctx, Account(user.idp_id, "user"), 100_000)
     start = slot(server.ctx, days=3)
     add_maintenance(server.ctx, processor, start, start + timedelta(hours=3), "Fridge warm-up")
     with server.client(user.token) as client:
@@ -255,7 +255,7 @@ def test_calendar_lists_maintenance_and_bookings_as_ical(server, user, processor
 
 def test_restricted_processor_is_invisible_to_outsiders(server, user):
     hidden = make_processor(server.ctx, public=False)
-    fund(server.ctx, Account(user.idp_id, "user"), 10_000)
+    fund_account(server.ctx, Account(user.idp_id, "user"), 10_000)
     with server.client(user.token) as client:
         assert client.get(f"/v1/calendars/{hidden}").status_code == 404
         assert book(client, hidden, slot(server.ctx, days=2), 15).status_code == 422
@@ -263,7 +263,7 @@ def test_restricted_processor_is_invisible_to_outsiders(server, user):
 
 
 def test_admin_books_and_lists_for_any_account(server, admin_user, user, processor):
-    fund(server.ctx, Account(user.idp_id, "user"), 1_000)
+    fund_account(server.ctx, Account(user.idp_id, "user"), 1_000)
     start = slot(server.ctx, days=3)
     with server.client(admin_user.token) as admin:
         made = book(admin, processor, start, 15, accountId=user.idp_id, accountType="user")

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from openqcs.billing import service as billing
 from openqcs.identity.accounts import Account
 from openqcs.reservations.service import align_up
+from tests.support.factories import fund
 
 PER_MINUTE = 10  # billing's default reservation price, cents per minute
 
 
-def fund(ctx, account: Account, cents: int) -> None:
-    """Credit ``account`` (factories.fund takes an account's type and id instead)."""
-    with ctx.db.session(write=True) as session:
-        billing.credit(session, account, cents, note="test credit", at=ctx.clock.now())
+def fund_account(ctx, account: Account, cents: int) -> None:
+    """``factories.fund`` for an ``Account``."""
+    fund(ctx, account.type, account.id, cents)
 
 
 def balance(ctx, account: Account) -> int:
