@@ -1,5 +1,5 @@
-"""Usage billing: the month's running totals stay the ledger's sums, and a job whose usage was
-never written (the process died after the result) is billed once by the next server to start."""
+"""Usage billing: the month's running totals count every job's usage (also what rounds to no
+cent), the ledger charges their exact differences, and a job whose usage was never written (the process died after the result) is billed once by the next server to start."""
 
 from __future__ import annotations
 
@@ -48,27 +48,29 @@ def _ledger_totals(ctx, account: Account) -> dict[tuple[str, str], int]:
     return found
 
 
-def test_month_totals_equal_the_ledger_sums_across_a_month_boundary(store):
+def test_month_totals_count_all_usage_and_the_ledger_charges_it_exactly_across_a_month_boundary(store):
     _, _, _, ctx = store
     user = make_user(ctx)
     account = Account(user.idp_id, "user")
     processor = make_processor(ctx, prefix="Usage")
     fund(ctx, "user", user.idp_id, 10_000)
+    per_us = pricing.PriceRule("per_unit", Decimal("0.0003"))
     with ctx.db.session(write=True) as s:  # graduated: the 3rd job on costs less; sub-cent time rounds
         service.set_event_price(s, "qpuJobCompletion", pricing.PriceRule(
             "tiered", tiers_mode="graduated", tiers=(pricing.Tier(2, Decimal(5)), pricing.Tier(-1, Decimal(2)))),
             processor_id=processor, at=ctx.clock.now())
-        service.set_event_price(s, "qpuJobTime", pricing.PriceRule("per_unit", Decimal("0.0003")),
-                                processor_id=processor, at=ctx.clock.now())
+        service.set_event_price(s, "qpuJobTime", per_us, processor_id=processor, at=ctx.clock.now())
     boundary = datetime(2027, 1, 1, tzinfo=UTC)
     times = [boundary - timedelta(minutes=3), boundary - timedelta(seconds=1), boundary - timedelta(microseconds=1),
              boundary, boundary + timedelta(seconds=2), boundary + timedelta(minutes=1)]
+    # Each job's time alone rounds to 0 or 1 cent; the months' totals are 4,300 and 5,800 µs.
+    durations = (1000, 2500, 800, 4000, 100, 1700)
     jobs = [Usage("job-" + secrets.token_hex(6), account, processor, duration, at)
-            for at, duration in zip(times, (1000, 2500, 800, 4000, 100, 1700), strict=True)]
+            for at, duration in zip(times, durations, strict=True)]
     assert bill(ctx, jobs[:2]) == 2
     assert bill(ctx, [jobs[2], jobs[3]]) == 2
     assert bill(ctx, jobs[1:]) == 2  # the ones billed already are not billed again
-    totals = _ledger_totals(ctx, account)
+    charged = _ledger_totals(ctx, account)
     with ctx.db.session() as s:
         kept = {(row.product, row.month): row.quantity for row in s.scalars(select(UsageTotal).where(
             UsageTotal.account_type == "user", UsageTotal.account_id == user.idp_id)) if row.quantity}
@@ -76,15 +78,34 @@ def test_month_totals_equal_the_ledger_sums_across_a_month_boundary(store):
         assert balance == service.ledger_sum_cents(s, account)
         completions = s.scalar(select(func.count()).select_from(LedgerEntry).where(
             LedgerEntry.account_id == user.idp_id, LedgerEntry.product == "qpuJobCompletion"))
-    assert kept == totals
-    assert totals[("qpuJobCompletion", "2026-12")] == 3 and totals[("qpuJobCompletion", "2027-01")] == 3
+    assert kept == {("qpuJobCompletion", "2026-12"): 3, ("qpuJobCompletion", "2027-01"): 3,
+                    ("qpuJobTime", "2026-12"): 4300, ("qpuJobTime", "2027-01"): 5800}
+    assert charged[("qpuJobCompletion", "2026-12")] == 3 and charged[("qpuJobCompletion", "2027-01")] == 3
     assert completions == 6
-    # Per month: 5 + 5 + 2 cents for the jobs, and the time: round(0.0003 µs⁻¹ × the month's total) in steps.
-    december = 12 + pricing.amount_cents(pricing.PriceRule("per_unit", Decimal("0.0003")), totals.get(
-        ("qpuJobTime", "2026-12"), 0))
-    january = 12 + pricing.amount_cents(pricing.PriceRule("per_unit", Decimal("0.0003")), totals.get(
-        ("qpuJobTime", "2027-01"), 0))
+    # Per month: 5 + 5 + 2 cents for the jobs, and the time: round(0.0003 µs⁻¹ × the month's total).
+    december = 12 + pricing.amount_cents(per_us, 4300)
+    january = 12 + pricing.amount_cents(per_us, 5800)
+    assert (december, january) == (13, 14)
     assert balance == 10_000 - december - january
+
+
+def test_many_short_jobs_pay_for_their_total_time(store):
+    _, _, _, ctx = store
+    user = make_user(ctx)
+    account = Account(user.idp_id, "user")
+    processor = make_processor(ctx, prefix="Short")
+    fund(ctx, "user", user.idp_id, 10_000)
+    with ctx.db.session(write=True) as s:  # completion free; 0.0001 cent per µs: 0.15 cent per job
+        service.set_event_price(s, "qpuJobCompletion", pricing.PriceRule("per_unit", Decimal(0)),
+                                processor_id=processor, at=ctx.clock.now())
+        service.set_event_price(s, "qpuJobTime", pricing.PriceRule("per_unit", Decimal("0.0001")),
+                                processor_id=processor, at=ctx.clock.now())
+    now = ctx.clock.now()
+    jobs = [Usage("job-" + secrets.token_hex(6), account, processor, 1500, now) for _ in range(100)]
+    assert bill(ctx, jobs) == 100
+    with ctx.db.session() as s:
+        assert service.balance_cents(s, account) == 10_000 - 15  # 100 × 1.5 ms = 0.15 s
+        assert service.ledger_sum_cents(s, account) == 10_000 - 15
 
 
 def _finished_job(ctx, processor: str, user) -> str:

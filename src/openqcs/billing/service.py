@@ -265,8 +265,9 @@ def _charges(session: Session, account: Account, month: str, usage: Sequence[tup
              ) -> list[Charge]:
     """Lock the month's totals, price each (product, quantity) on them and add what is charged.
 
-    Tiers apply to the month's total, so an event costs amount(total + q) − amount(total). Only
-    charged usage counts in the total (usage that cost nothing leaves no entry), as it always has.
+    Tiers apply to the month's total, so an event costs amount(total + q) − amount(total). All
+    usage counts in the total, also an event that rounds to no cent and so leaves no entry: the
+    differences add up to the month's exact amount (a thousand 1.5 ms jobs pay for 1.5 s).
     """
     totals = _lock_totals(session, account, month, [price.product for price, _ in usage])
     charges = []
@@ -275,9 +276,10 @@ def _charges(session: Session, account: Account, month: str, usage: Sequence[tup
         cost = pricing.amount_cents(price.rule, used + quantity) - pricing.amount_cents(price.rule, used)
         if cost > 0:
             charges.append(Charge(price.product, quantity, cost))
-    if charges:
-        keys = {"k_account_type": account.type, "k_account_id": account.id, "k_month": month}
-        session.execute(_TOTAL_ADD, [{**keys, "k_product": c.product, "add": c.quantity} for c in charges])
+    keys = {"k_account_type": account.type, "k_account_id": account.id, "k_month": month}
+    added = [{**keys, "k_product": price.product, "add": quantity} for price, quantity in usage if quantity]
+    if added:
+        session.execute(_TOTAL_ADD, added)
     return charges
 
 
