@@ -8,9 +8,8 @@ import time
 import pytest
 from sqlalchemy import event, text
 
-from openqcs.http.auth import authenticate
-from openqcs.http.principals import GENERATION_SQL
 from openqcs.identity import service as identity
+from openqcs.identity.authentication import GENERATION_SQL, authenticate
 from openqcs.identity.principal import Principal
 from tests.support.factories import make_user
 from tests.support.replicas import two_replicas

@@ -16,7 +16,7 @@ from litestar.di import Provide
 
 from openqcs.context import AppContext
 from openqcs.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from openqcs.http.auth import authenticate, bearer_token
+from openqcs.identity.authentication import authenticate, bearer_token
 
 
 async def _operator(request: Request) -> str:

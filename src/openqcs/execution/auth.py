@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from openqcs.context import AppContext
 from openqcs.errors import Unauthenticated
-from openqcs.http.auth import authenticate
+from openqcs.identity.authentication import authenticate
 from openqcs.identity.principal import Principal
 
 

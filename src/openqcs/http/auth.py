@@ -5,8 +5,9 @@ anonymous 200, because qcs-api-client only sends its token after a 401/403).
 ``JWTBearerOptional`` operations take ``viewer: Principal | None`` (no header: anonymous;
 a bad header: 401).
 
-A token seen before is answered from ``principals`` (no signature check, no user lookup);
-on SQLite that check runs on the event loop, so a hit costs no thread hop either.
+Authentication itself is ``identity.authentication`` (gRPC and the admin API use it too). A
+token seen before is answered from its cache (no signature check, no user lookup); on SQLite that
+check runs on the event loop, so a hit costs no thread hop either.
 """
 
 from __future__ import annotations
@@ -19,42 +20,8 @@ from litestar.di import Provide
 
 from openqcs.context import AppContext
 from openqcs.errors import PermissionDenied, Unauthenticated
-from openqcs.http.principals import authority
-from openqcs.identity.principal import Principal, principal_from_claims
-
-
-def bearer_token(header: str | None) -> str | None:
-    if header is None:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Authorization header must be 'Bearer <token>'")
-    return token.strip()
-
-
-def cached_principal(ctx: AppContext, token: str) -> Principal | None:
-    """The principal verified earlier for ``token``, if nothing has changed since; else None."""
-    auth = authority(ctx)
-    return auth.cache.get(token, auth.generations.read(), ctx.clock.now().timestamp())
-
-
-def authenticate(ctx: AppContext, header: str | None) -> Principal | None:
-    """The caller behind an ``Authorization`` header (None without one); Unauthenticated otherwise."""
-    token = bearer_token(header)
-    if token is None:
-        return None
-    auth = authority(ctx)
-    # Read the generation before the lookup: a change committed in between then shows up as a
-    # newer generation on the next request, and this entry is never used.
-    generation = auth.generations.read()
-    hit = auth.cache.get(token, generation, ctx.clock.now().timestamp())
-    if hit is not None:
-        return hit
-    claims = ctx.tokens.verify(token)
-    with ctx.db.session() as session:
-        principal = principal_from_claims(session, claims, ctx.settings, ctx.clock)
-    auth.cache.put(token, generation, float(claims["exp"]), principal)
-    return principal
+from openqcs.identity.authentication import authenticate, authority, bearer_token, cached_principal
+from openqcs.identity.principal import Principal
 
 
 async def _optional(request: Request[Any, Any, Any], ctx: AppContext) -> Principal | None:

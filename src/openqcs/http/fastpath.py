@@ -2,7 +2,7 @@
 of ListQuantumProcessors, GetInstructionSetArchitecture and GetReservation.
 
 Only answers already in memory are served here (a principal seen before, a processor view and
-ISA bytes made under the current generations, see ``http/principals.py`` and
+ISA bytes made under the current generations, see ``identity/authentication.py`` and
 ``processors/views.py``); anything else — a query string, an unknown token, a miss, an error —
 goes on to Litestar unchanged, which answers it and fills the caches. The checks this layer
 needs are two one-row reads: on SQLite they run on the event loop, on PostgreSQL as one async
@@ -21,10 +21,9 @@ from openqcs.context import AppContext
 from openqcs.core.faults import Scope
 from openqcs.db.generations import local_sqlite
 from openqcs.errors import OpenQCSError
-from openqcs.http.auth import bearer_token, cached_principal
 from openqcs.http.pgreads import reservation_reads
-from openqcs.http.principals import authority
 from openqcs.identity.accounts import Account, may_act_for
+from openqcs.identity.authentication import authority, bearer_token, cached_principal
 from openqcs.identity.principal import Principal
 from openqcs.processors import routes as processors
 from openqcs.processors.views import processor_views

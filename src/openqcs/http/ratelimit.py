@@ -22,9 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from openqcs.context import AppContext
 from openqcs.core.faults import Scope, Send
 from openqcs.errors import OpenQCSError
-from openqcs.http.auth import authenticate, bearer_token
 from openqcs.http.errors import send_error
-from openqcs.http.principals import authority
+from openqcs.identity.authentication import authenticate, authority, bearer_token
 
 EXEMPT = ("/metrics", "/v1/healthcheck")
 

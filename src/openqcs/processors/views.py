@@ -4,7 +4,7 @@ ready bytes of a plain ListQuantumProcessors page, and ISA references.
 Entries are made under the current ``processor_generation`` (bumped by triggers on any change
 to processors, grants or ISAs) and count only while it stays the same, so an import, grant or
 revoke on any replica is seen on the next request everywhere. The viewer's groups are part of
-the key; they are current because the principal itself is (``http/principals.py``).
+the key; they are current because the principal itself is (``identity/authentication.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Verified principals cached per token, so a request with a known token skips the signature
+"""Authentication of a bearer token, for every transport (REST, gRPC, the admin API).
+
+Verified principals are cached per token, so a request with a known token skips the signature
 check, the user and group lookup, and (on SQLite) the thread hop.
 
 Staleness is ruled out by ``auth_generation``: a one-row counter that database triggers bump
@@ -18,7 +20,8 @@ from cachetools import TTLCache
 from openqcs.context import AppContext
 from openqcs.db.engine import Database
 from openqcs.db.generations import AsyncCounters, GenerationReader
-from openqcs.identity.principal import Principal
+from openqcs.errors import Unauthenticated
+from openqcs.identity.principal import Principal, principal_from_claims
 
 TTL = 60.0
 SIZE = 10_000
@@ -75,3 +78,37 @@ def authority(ctx: AppContext) -> Authority:
     if found is None:
         found = vars(ctx).setdefault("_authority", Authority(ctx.db))
     return found
+
+
+def bearer_token(header: str | None) -> str | None:
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def cached_principal(ctx: AppContext, token: str) -> Principal | None:
+    """The principal verified earlier for ``token``, if nothing has changed since; else None."""
+    auth = authority(ctx)
+    return auth.cache.get(token, auth.generations.read(), ctx.clock.now().timestamp())
+
+
+def authenticate(ctx: AppContext, header: str | None) -> Principal | None:
+    """The caller behind an ``Authorization`` header (None without one); Unauthenticated otherwise."""
+    token = bearer_token(header)
+    if token is None:
+        return None
+    auth = authority(ctx)
+    # Read the generation before the lookup: a change committed in between then shows up as a
+    # newer generation on the next request, and this entry is never used.
+    generation = auth.generations.read()
+    hit = auth.cache.get(token, generation, ctx.clock.now().timestamp())
+    if hit is not None:
+        return hit
+    claims = ctx.tokens.verify(token)
+    with ctx.db.session() as session:
+        principal = principal_from_claims(session, claims, ctx.settings, ctx.clock)
+    auth.cache.put(token, generation, float(claims["exp"]), principal)
+    return principal
