@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -114,11 +114,13 @@ def prepare(server) -> tuple[dict[str, str], list[dict]]:
     with server.ctx.db.session(write=True) as session:
         billing.credit(session, Account(user.idp_id, "user"), 10**12, note="bench", at=server.ctx.clock.now())
     auth = {"authorization": f"Bearer {user.token}", "content-type": "application/json"}
-    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(minutes=15)
     first = httpx.post(server.base_url + "/v1/reservations", headers=auth, json={
-        "quantumProcessorId": PROCESSOR, "startTime": start.isoformat(), "endTime": (start + timedelta(minutes=15)).isoformat()})
+        "quantumProcessorId": PROCESSOR, "startTime": start.isoformat(), "endTime": end.isoformat()})
     first.raise_for_status()
-    body = '{"quantumProcessorId": "%s", "startTime": "{{start}}", "endTime": "{{end}}"}' % make_processor(server.ctx)
+    fresh = make_processor(server.ctx)
+    body = f'{{"quantumProcessorId": "{fresh}", "startTime": "{{{{start}}}}", "endTime": "{{{{end}}}}"}}'
     isa = f"/v1/quantumProcessors/{PROCESSOR}/instructionSetArchitecture"
     ops = [
         {"op": "GetHealth", "method": "GET", "path": "/", "auth": False},
@@ -140,8 +142,8 @@ def record_answers(base_url: str, auth: dict, ops: list[dict]) -> str:
         if op["method"] == "GET":
             r = httpx.get(base_url + op["path"], headers=headers)
         else:
-            r = httpx.post(base_url + op["path"], headers=headers, json={
-                "quantumProcessorId": PROCESSOR, "startTime": "2099-01-01T00:00:00Z", "endTime": "2099-01-01T00:15:00Z"})
+            r = httpx.post(base_url + op["path"], headers=headers, json={"quantumProcessorId": PROCESSOR,
+                           "startTime": "2099-01-01T00:00:00Z", "endTime": "2099-01-01T00:15:00Z"})
         table[f"{op['method']} {op['path']}"] = {"status": r.status_code, "body": base64.b64encode(r.content).decode()}
     path = Path(tempfile.mkdtemp()) / "answers.json"
     path.write_text(json.dumps(table))
@@ -175,8 +177,8 @@ def start_prism(tools: Path) -> tuple[subprocess.Popen, str]:
 
 def time_to_first_200(db_url: str) -> float:
     directory = tempfile.mkdtemp()
-    from tests.support.server import LiveServer
     from openqcs.db.migrate import upgrade
+    from tests.support.server import LiveServer
 
     upgrade(db_url)
     server = LiveServer(db_url, directory)
