@@ -10,14 +10,18 @@ value, so a change committed meanwhile shows up as a newer generation and is not
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from cachetools import LRUCache
+from sqlalchemy.orm import Session
 
 from openqcs.billing.service import EventPriceInfo, ReservationRate, reservation_rate, usage_prices
 from openqcs.db.engine import Database
 from openqcs.db.generations import GenerationReader
 
 SIZE = 1024
+T = TypeVar("T")
 
 
 class RateCache:
@@ -40,31 +44,23 @@ class RateCache:
 
     def rate(self, processor_id: str) -> ReservationRate:
         """The processor's rate as of now (two small reads on a miss)."""
-        generation = self._current()
-        with self._lock:
-            found = self._items.get(processor_id) if generation is not None else None
-        if found is not None:
-            return found
-        with self.db.session() as session:
-            found = reservation_rate(session, processor_id)
-        with self._lock:
-            if generation is not None and generation == self._generation:
-                self._items[processor_id] = found
-        return found
-
+        return self._through(self._items, processor_id, reservation_rate)
 
     def usage_prices(self, processor_id: str) -> dict[str, EventPriceInfo]:
         """The job products' prices on the processor as of now (by product; two reads on a miss)."""
+        return self._through(self._usage, processor_id, usage_prices)
+
+    def _through(self, items: LRUCache[str, T], processor_id: str, load: Callable[[Session, str], T]) -> T:
         generation = self._current()
         with self._lock:
-            found = self._usage.get(processor_id) if generation is not None else None
+            found = items.get(processor_id) if generation is not None else None
         if found is not None:
             return found
         with self.db.session() as session:
-            found = usage_prices(session, processor_id)
+            found = load(session, processor_id)
         with self._lock:
             if generation is not None and generation == self._generation:
-                self._usage[processor_id] = found
+                items[processor_id] = found
         return found
 
 
