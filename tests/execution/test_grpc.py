@@ -59,6 +59,17 @@ def test_parametric_program_runs_once_per_memory_map_gzip(stubs, ideal):
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "not a finite number" in details
 
 
+def test_a_fraction_for_an_integer_region_is_refused_at_execute(stubs, ideal):
+    # Refused at submission, by the check the worker would apply: not queued to fail later.
+    program = "DECLARE k INTEGER[1]\nDECLARE ro BIT[1]\nRZ(pi) 0\nMEASURE 0 ro[0]\n"
+    translated = translate(stubs, ideal, program, shots=5)
+    code, details = code_of(execute, stubs, ideal, translated, {"k": [0.5]})
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "execution configuration 0: memory value k[0] = 0.5 is not an integer, but k is INTEGER" in details
+    ids = execute(stubs, ideal, translated, {"k": [3.0]})
+    assert len(ids) == 1 and register(results(stubs, ids[0]), translated.metadata.readout_mappings, "ro") == [[0]] * 5
+
+
 def test_batch_execute_and_status(stubs, ideal):
     translated = translate(stubs, ideal, BELL, shots=10)
     request = sc.ExecuteControllerJobRequest(execution_configurations=[mc.JobExecutionConfiguration()],

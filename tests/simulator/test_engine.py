@@ -160,9 +160,9 @@ def test_unmeasured_program_and_zero_shots():
 
 def test_memory_map_errors():
     quil = "DECLARE ro BIT[1]\nDECLARE theta REAL[1]\nDECLARE k INTEGER[1]\nRX(theta[0]) 0\nMEASURE 0 ro[0]\n"
-    with pytest.raises(InvalidArgument, match="'phi', which the program does not DECLARE"):
+    with pytest.raises(InvalidArgument, match="memory 'phi' is not declared by the program"):
         run_program(quil, ISA, 1, {"phi": [1.0]})
-    with pytest.raises(InvalidArgument, match="2 values for theta, declared with length 1"):
+    with pytest.raises(InvalidArgument, match="2 values for 'theta', declared with length 1"):
         run_program(quil, ISA, 1, {"theta": [1.0, 2.0]})
     with pytest.raises(InvalidArgument, match="k is INTEGER"):
         run_program(quil, ISA, 1, {"k": [1.5]})

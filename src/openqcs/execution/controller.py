@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 import threading
 import time
@@ -130,20 +129,14 @@ def notify_queued() -> None:
 
 
 def check_memory(memory: dict[str, list[float]], info: ProgramInfo, index: int) -> None:
-    """InvalidArgument unless every patched region is declared by the program and fits in it."""
-    declared = {name: int(size) for name, size in info.readout.items()}
-    declared.update({name: int(size) for name, (_, size) in info.parameters.items()})
-    for name, values in memory.items():
-        if name not in declared:
-            known = ", ".join(sorted(declared)) or "nothing"
-            raise InvalidArgument(f"execution configuration {index}: memory '{name}' is not declared by the program "
-                                  f"(it declares {known})")
-        if len(values) > declared[name]:
-            raise InvalidArgument(f"execution configuration {index}: {len(values)} values for '{name}', which holds "
-                                  f"{declared[name]}")
-        if not all(math.isfinite(v) for v in values):
-            raise InvalidArgument(f"execution configuration {index}: '{name}' holds a value that is not a finite "
-                                  "number")
+    """InvalidArgument unless every patched region is declared by the program and its values fit
+    (the simulator's one memory check, so the worker never meets a value it refuses)."""
+    from openqcs.simulator.simulate import check_memory as check_values
+
+    try:
+        check_values(info.regions, memory)
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"execution configuration {index}: {exc}") from None
 
 
 def finished_result(session: Session, viewer: Principal, job_id: str) -> bytes | None:

@@ -33,6 +33,7 @@ class ProgramInfo:
     readout: dict[str, int]  # register read out -> length
     parameters: dict[str, tuple[str, int]]  # other declared regions -> (type, length)
     qubits: tuple[int, ...]  # physical qubits the program uses
+    regions: dict[str, tuple[str, int]]  # every declared region -> (type, length)
 
 
 @dataclass
@@ -59,7 +60,7 @@ def check_program(quil: str, isa: Isa, *, isa_key: Hashable | None = None) -> Pr
     run. ``isa_key``: see ``device_of``."""
     program = _parse(quil)
     check_against(program, device_of(isa, isa_key))
-    return ProgramInfo(dict(program.readout), dict(program.parameters), tuple(program.qubits))
+    return ProgramInfo(dict(program.readout), dict(program.parameters), tuple(program.qubits), dict(program.regions))
 
 
 def run_program(quil: str, isa: Isa, shots: int, memory: dict[str, list[float]], *,
@@ -133,24 +134,36 @@ def _connected(qubits: list[int], device: Device) -> bool:
 def initial_memory(program: ParsedProgram, values: dict[str, list[float]]) -> Memory:
     """Zeroed memory for every declared region, patched with an execution's values (sent as reals)."""
     mem = {name: np.zeros(length, dtype=float) for name, (_, length) in program.regions.items()}
+    for name, given in check_memory(program.regions, values).items():
+        mem[name][: len(given)] = given
+    return mem
+
+
+def check_memory(regions: dict[str, tuple[str, int]], values: dict[str, list[float]]) -> dict[str, list[float]]:
+    """An execution's memory values as floats, checked against the program's declared regions
+    (name -> (type, length)); InvalidArgument names the first value that does not fit."""
+    checked = {}
     for name, vals in values.items():
-        if name not in program.regions:
-            raise InvalidArgument(f"memory map names {name!r}, which the program does not DECLARE")
-        kind, length = program.regions[name]
+        if name not in regions:
+            known = ", ".join(sorted(regions)) or "nothing"
+            raise InvalidArgument(f"memory '{name}' is not declared by the program (it declares {known})")
+        kind, length = regions[name]
         given = list(vals)
         if len(given) > length:
-            raise InvalidArgument(f"memory map gives {len(given)} values for {name}, declared with length {length}")
+            raise InvalidArgument(f"{len(given)} values for '{name}', declared with length {length}")
+        floats = []
         for i, raw in enumerate(given):
             try:
                 v = float(raw)
             except (TypeError, ValueError):
                 raise InvalidArgument(f"memory value {name}[{i}] is not a number: {raw!r}") from None
             if not math.isfinite(v):
-                raise InvalidArgument(f"memory value {name}[{i}] is not finite")
+                raise InvalidArgument(f"memory value {name}[{i}] is not a finite number")
             if kind in INTEGER_TYPES and v != int(v):
                 raise InvalidArgument(f"memory value {name}[{i}] = {v} is not an integer, but {name} is {kind}")
-            mem[name][i] = v
-    return mem
+            floats.append(v)
+        checked[name] = floats
+    return checked
 
 
 def duration_us(program: ParsedProgram, shots: int) -> int:
