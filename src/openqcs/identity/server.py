@@ -7,7 +7,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -119,14 +118,19 @@ def _write(path: Path, data: bytes, private: bool = False) -> None:
     os.replace(tmp, path)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when the services process dies, even by SIGKILL (Linux)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+# Run before granian in a fresh interpreter: SIGTERM when the services process dies, even by
+# SIGKILL (Linux), then exec granian. Not a preexec_fn: that runs Python in a fork of a process
+# whose gRPC threads are running, and gRPC's fork handlers then abort the child now and then.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "try:\n"
+    "    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG\n"
+    "except OSError:\n"
+    "    pass\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(0)  # the parent is gone already\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
 
 
 def start(ctx: AppContext) -> Callable[[], None] | None:
@@ -141,11 +145,12 @@ def start(ctx: AppContext) -> Callable[[], None] | None:
     granian = str(Path(sys.executable).with_name("granian"))
     # A second granian serving the same app over TLS; it reads the same OPENQCS_* environment.
     process = subprocess.Popen([
+        sys.executable, "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()),
         granian, "--interface", "asgi", "--factory", "--host", settings.host, "--port", str(settings.https_port),
         "--workers", "1", "--workers-kill-timeout", str(WORKER_KILL_SECONDS), "--no-log",
         "--ssl-certificate", str(paths["cert"]), "--ssl-keyfile", str(paths["key"]),
         "openqcs.app:asgi",
-    ], preexec_fn=_die_with_parent)
+    ])
     bundle = paths["bundle"].resolve()
     log.info("HTTPS issuer at %s; trust its CA with SSL_CERT_FILE=%s", settings.issuer, bundle,
              extra={"issuer": settings.issuer, "ca_file": str(paths["ca"])})
