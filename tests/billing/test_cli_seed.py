@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from openqcs.billing import cli, seed, service
+from openqcs.billing import cli, seed, service, usage
 from openqcs.billing.models import EventPrice, ProcessorPrice
 from openqcs.identity import seed as identity_seed
 from openqcs.identity.accounts import Account
@@ -109,10 +109,10 @@ def test_record_usage_charges_the_month_total_by_tiers(store):
             "tiered", tiers_mode="graduated",
             tiers=(service.pricing.Tier(10, service.pricing.Decimal(5)),
                    service.pricing.Tier(-1, service.pricing.Decimal(1)))), processor_id=pid, at=NOW)
-        first = service.record_usage(s, account, "qpuJobTime", 8, reference="job-1", at=NOW, processor_id=pid)
-        second = service.record_usage(s, account, "qpuJobTime", 4, reference="job-2", at=NOW, processor_id=pid)
+        first = usage.record_usage(s, account, "qpuJobTime", 8, reference="job-1", at=NOW, processor_id=pid)
+        second = usage.record_usage(s, account, "qpuJobTime", 4, reference="job-2", at=NOW, processor_id=pid)
         assert first and second and first != second
-        assert service.record_usage(s, account, "qpuJobTime", 0, reference="job-3", at=NOW, processor_id=pid) is None
+        assert usage.record_usage(s, account, "qpuJobTime", 0, reference="job-3", at=NOW, processor_id=pid) is None
     with store.db.session() as s:
         # 12 units in the month: 10 * 5 + 2 * 1 = 52, charged as 40 then 12
         assert service.balance_cents(s, account) == 10_000 - 52

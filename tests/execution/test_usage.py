@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from openqcs.billing import pricing, service
+from openqcs.billing import usage as billing_usage
 from openqcs.billing.models import LedgerEntry, UsageTotal
 from openqcs.config import Settings
 from openqcs.context import AppContext
@@ -158,7 +159,7 @@ def test_billing_a_job_sends_five_statements_whatever_the_account_history(store)
     processor = make_processor(ctx, prefix="Count")
     fund(ctx, "user", user.idp_id, 10_000)
     now = ctx.clock.now()
-    prices = {product: service.DEFAULT_EVENT_PRICES[product] for product in service.JOB_PRODUCTS}
+    prices = {product: service.DEFAULT_EVENT_PRICES[product] for product in billing_usage.JOB_PRODUCTS}
     statements: list[str] = []
 
     def counted(_conn, _cursor, sql, *_args) -> None:
@@ -171,11 +172,11 @@ def test_billing_a_job_sends_five_statements_whatever_the_account_history(store)
         for history in range(3):
             with ctx.db.session(write=True) as s:
                 statements.clear()
-                job = service.JobUsage(f"job-{secrets.token_hex(6)}-{history}", account, processor, 50_000, now)
-                assert service.bill_job(s, job, prices)
+                job = billing_usage.JobUsage(f"job-{secrets.token_hex(6)}-{history}", account, processor, 50_000, now)
+                assert billing_usage.bill_job(s, job, prices)
                 counts.append(len(statements))
                 statements.clear()
-                assert not service.bill_job(s, job, prices)  # billed already: the mark alone
+                assert not billing_usage.bill_job(s, job, prices)  # billed already: the mark alone
                 counts.append(len(statements))
     finally:
         event.remove(ctx.db.engine, "before_cursor_execute", counted)

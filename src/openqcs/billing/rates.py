@@ -16,7 +16,8 @@ from typing import TypeVar
 from cachetools import LRUCache
 from sqlalchemy.orm import Session
 
-from openqcs.billing.service import EventPriceInfo, ReservationRate, reservation_rate, usage_prices
+from openqcs.billing.service import EventPriceInfo, ReservationRate, reservation_rate
+from openqcs.billing.usage import usage_prices
 from openqcs.db.engine import Database
 from openqcs.db.generations import GenerationReader
 

@@ -18,7 +18,8 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from openqcs.billing import pricing
-from openqcs.billing.service import balance_cents, event_price, is_billed
+from openqcs.billing.service import balance_cents, event_price
+from openqcs.billing.usage import is_billed
 from openqcs.db.base import UTCDateTime
 from openqcs.errors import InvalidArgument, PaymentRequired
 from openqcs.execution.models import QUEUED, RUNNING, SUCCEEDED, ExecutionJob

@@ -8,7 +8,7 @@ not billed yet (``admission.outstanding_jobs``, for up to ``admission.BILLING_GR
 
 Nothing is lost on a crash: at start and every SWEEP_SECONDS the biller also bills finished
 jobs that have no billed mark (a process that died between the result and its batch, a batch
-that failed). Billing is once per job whoever does it (``billing.service.bill_job``).
+that failed). Billing is once per job whoever does it (``billing.usage.bill_job``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, String, TextualSelect, bindparam, text
 
 from openqcs.billing.rates import rate_cache
-from openqcs.billing.service import JobUsage, bill_job
+from openqcs.billing.usage import JobUsage, bill_job
 from openqcs.context import AppContext
 from openqcs.db.base import UTCDateTime
 from openqcs.execution import metrics
