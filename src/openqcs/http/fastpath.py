@@ -7,15 +7,18 @@ ISA bytes made under the current generations, see ``identity/authentication.py``
 goes on to Litestar unchanged, which answers it and fills the caches. The checks this layer
 needs are two one-row reads: on SQLite they run on the event loop, on PostgreSQL as one async
 round trip on it (GetReservation's batched with its neighbours', ``http/pgreads.py``).
-``http/gateway.py`` asks here after its own checks (body limit, rate limit).
+``http/gateway.py`` asks here after its own checks (body limit, rate limit); CreateReservation's
+fast path is ``http/fastbook.py``.
 """
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 from typing import Any
 
 import msgspec
+from prometheus_client import Counter
 
 from openqcs.context import AppContext
 from openqcs.core.faults import Scope
@@ -36,9 +39,12 @@ ISA_PREFIX, ISA_SUFFIX = processors.BASE + "/", processors.ISA_SUFFIX
 HEALTH_BODY = b'{"status":"PASS"}'
 # Metrics are labelled by the handler's operation id; these stand in for Litestar's handlers.
 HANDLERS = {name: SimpleNamespace(operation_id=name)
-            for name in ("GetHealth", "ListQuantumProcessors", "GetInstructionSetArchitecture", "GetReservation")}
+            for name in ("GetHealth", "ListQuantumProcessors", "GetInstructionSetArchitecture", "GetReservation",
+                         "CreateReservation")}
+# Which requests were answered here, not by Litestar (the operation's own series count both).
+FAST_ANSWERS = Counter("openqcs_http_fast_answers", "HTTP requests answered in front of Litestar", ["operation"])
 RESERVATION_PREFIX = "/v1/reservations/"
-_PLAIN = {"GetHealth", "GetReservation"}  # what Litestar sends for a Struct / dict: plain JSON
+_PLAIN = {"GetHealth", "GetReservation", "CreateReservation"}  # Litestar's for a Struct / dict: plain JSON
 
 Answer = tuple[int, dict[str, str], bytes, str]  # status, headers, body, operation id
 Headers = dict[bytes, bytes]
@@ -135,10 +141,16 @@ class FastPath:
         return hit is not None, hit
 
 
+@functools.lru_cache(maxsize=16)
+def answered_here(operation: str) -> Counter:
+    """The ``FAST_ANSWERS`` series of an operation (``labels()`` checks and locks on each call)."""
+    return FAST_ANSWERS.labels(operation)
+
+
 def response_headers(answer: Answer) -> list[tuple[bytes, bytes]]:
     status, headers, body, operation = answer
     raw = [(k.encode(), v.encode()) for k, v in headers.items()]
-    if status == 200:
+    if status in (200, 201):
         raw.append((b"content-type", b"application/json" if operation in _PLAIN else JSON.encode()))
         raw.append((b"content-length", str(len(body)).encode()))
     return raw

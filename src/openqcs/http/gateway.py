@@ -1,8 +1,8 @@
 """The one plain-ASGI layer in front of Litestar; every HTTP request passes it once:
 
 request id → administrator's faults (``core/faults.py``) → body limit → rate limit → the fast
-path's answers from memory (``http/fastpath.py``) → Litestar; then its metrics and one
-access-log line. It wraps the whole app, so unknown routes and 405s get a request id too.
+path's answers from memory (``http/fastpath.py``) and bookings (``http/fastbook.py``) → Litestar;
+then its metrics and one access-log line. It wraps the whole app, so unknown routes and 405s get a request id too.
 The request headers are read into one dict, once.
 """
 
@@ -19,7 +19,8 @@ from litestar.exceptions import ClientException
 from openqcs.context import AppContext
 from openqcs.core.faults import ASGIApp, FaultMiddleware, Receive, Scope, Send
 from openqcs.http.errors import send_error
-from openqcs.http.fastpath import HANDLERS, FastPath, Headers, response_headers
+from openqcs.http.fastbook import FastBooking
+from openqcs.http.fastpath import HANDLERS, FastPath, Headers, answered_here, response_headers
 from openqcs.http.observe import record
 from openqcs.http.ratelimit import limiter
 
@@ -32,6 +33,7 @@ class Gateway:
     def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
         self.app = app
         self.fast = FastPath(ctx)
+        self.booking = FastBooking(ctx)
         self.limiter = limiter(ctx)
         self.max_body = ctx.settings.max_body_bytes
         self.too_large = f"request body is larger than {self.max_body} bytes"
@@ -75,11 +77,15 @@ class Gateway:
             receive = self._bounded(receive)
         if self.limiter is not None and await self.limiter.refused(scope, send, headers.get(b"authorization")):
             return
-        answer = await self.fast.answer(scope, headers)
+        if self.booking.wants(scope, headers):  # reads the body: Litestar gets it replayed if it must answer
+            answer, receive = await self.booking.answer(receive, headers)
+        else:
+            answer = await self.fast.answer(scope, headers)
         if answer is None:
             await self.app(scope, receive, send)
             return
         scope["route_handler"] = HANDLERS[answer[3]]
+        answered_here(answer[3]).inc()
         await send({"type": "http.response.start", "status": answer[0], "headers": response_headers(answer)})
         await send({"type": "http.response.body", "body": answer[2]})
 

@@ -18,7 +18,7 @@ from openqcs.http.offload import run_read
 from openqcs.identity.accounts import Account, may_act_for
 from openqcs.identity.principal import Principal
 from openqcs.processors.service import get_processor
-from openqcs.processors.views import processor_views, visibility
+from openqcs.processors.views import Key, processor_views, visibility
 from openqcs.reservations import flows, service
 from openqcs.reservations.calendar import processor_calendar
 from openqcs.reservations.prepared import Busy
@@ -45,6 +45,11 @@ def _reservation_id(raw: str) -> int:
     return value
 
 
+def visible_key(principal: Principal, processor_id: str) -> Key:
+    """Where the processor views keep whether ``principal`` may see the processor (True/False)."""
+    return ("visible", visibility(principal), processor_id)
+
+
 def _processor_visible(ctx: AppContext, principal: Principal, processor_id: str) -> bool:
     """From the generation-checked processor views; outside the write lock."""
     def load() -> bool:
@@ -55,7 +60,7 @@ def _processor_visible(ctx: AppContext, principal: Principal, processor_id: str)
                 return False
             return True
 
-    return processor_views(ctx).through(("visible", visibility(principal), processor_id), load)
+    return processor_views(ctx).through(visible_key(principal, processor_id), load)
 
 
 def _book(ctx: AppContext, principal: Principal, account: Account, data: CreateReservationRequest, *,

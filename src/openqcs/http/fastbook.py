@@ -1,0 +1,131 @@
+"""CreateReservation on raw ASGI, in front of Litestar (SQLite): POST /v1/reservations for a
+caller whose answer needs nothing but memory and the booking's own transaction.
+
+It books only when every check is settled without a lookup: a principal cached under the
+current ``auth_generation``, a JSON body msgspec decodes strictly into
+``CreateReservationRequest``, no account headers, an account the (non-administrator) caller
+may act for, and a processor the generation-checked views already say the caller may see.
+Then ``reservations.flows.create_reservation`` books it on the event loop in a transaction
+that never waits for the write lock (``prepared.nowait_transaction``), and the answer is the
+201 Litestar would send, byte for byte.
+
+Anything else — an unknown token, a miss, the write lock taken (Busy), a refusal (409, 402,
+422), any error — goes on to Litestar with the body already read replayed, so every refusal
+comes from one place in the spec's words. A failed booking has rolled back, so Litestar may
+book it instead; once committed the answer is sent from here, whatever happens, so nothing is
+booked or charged twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+import msgspec
+
+from openqcs.context import AppContext
+from openqcs.core.faults import Receive
+from openqcs.errors import OpenQCSError
+from openqcs.identity.accounts import Account, may_act_for
+from openqcs.identity.authentication import bearer_token, cached_principal
+from openqcs.identity.principal import Principal
+from openqcs.processors.views import processor_views
+from openqcs.reservations import flows
+from openqcs.reservations.routes import visible_key
+from openqcs.reservations.schemas import CreateReservationRequest, reservation_body
+
+PATH = "/v1/reservations"
+OPERATION = "CreateReservation"
+_DECODER = msgspec.json.Decoder(CreateReservationRequest)  # strict: what it accepts, Litestar's lax decoding does
+_ENCODER = msgspec.json.Encoder()
+_JSON = b"application/json"
+_ACCOUNT_HEADERS = (b"x-qcs-account-id", b"x-qcs-account-type")
+
+Headers = dict[bytes, bytes]
+Event = MutableMapping[str, Any]
+# status, headers, body, operation id (as http/fastpath.py's answers)
+Answer = tuple[int, dict[str, str], bytes, str]
+
+
+class FastBooking:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        path = ctx.db.engine.url.database if ctx.db.is_sqlite else None
+        # PostgreSQL (and SQLite in memory) book through Litestar: their booking is not a
+        # short local transaction that may run on the event loop.
+        self.enabled = bool(path) and path != ":memory:"
+
+    def wants(self, scope: MutableMapping[str, Any], headers: Headers) -> bool:
+        """Worth reading the body for: a bounded JSON POST with a token and no account headers."""
+        if not self.enabled or scope["method"] != "POST" or scope["path"] != PATH or scope.get("query_string"):
+            return False
+        length = headers.get(b"content-length")
+        kind = headers.get(b"content-type", _JSON)
+        return (length is not None and length.isdigit() and b"authorization" in headers
+                and kind.split(b";", 1)[0].strip().lower() == _JSON
+                and not any(name in headers for name in _ACCOUNT_HEADERS))
+
+    async def answer(self, receive: Receive, headers: Headers) -> tuple[Answer | None, Receive]:
+        """The 201, or None and a ``receive`` that gives Litestar the same request again."""
+        events: list[Event] = []
+        body = b""
+        while True:
+            event = await receive()
+            events.append(event)
+            if event["type"] != "http.request":  # the client went away: Litestar sees it too
+                return None, _replay(events, receive)
+            body += event.get("body", b"")
+            if not event.get("more_body", False):
+                break
+        answer = self.book(headers, body)
+        return answer, receive if answer is not None else _replay(events, receive)
+
+    def book(self, headers: Headers, body: bytes) -> Answer | None:
+        try:
+            booked = self._book(headers, body)
+        except Exception:  # Busy, a refusal or a failure: rolled back, nothing booked or charged
+            return None
+        if booked is None:
+            return None
+        # Committed: from here on this request is answered here, never handed on.
+        return 201, {}, _ENCODER.encode(reservation_body(booked)), OPERATION
+
+    def _book(self, headers: Headers, body: bytes) -> Any:
+        """The booking as stored, or None when Litestar must decide."""
+        ctx = self.ctx
+        principal = self._principal(headers[b"authorization"])
+        if principal is None or principal.is_admin:  # an administrator's account needs a lookup
+            return None
+        try:
+            data = _DECODER.decode(body)
+        except msgspec.DecodeError:  # malformed, or not a valid request (ValidationError)
+            return None  # Litestar words the 422
+        account = Account(data.accountId, data.accountType or "user") if data.accountId \
+            else Account.of_user(principal)
+        if not may_act_for(principal, account):
+            return None  # 403
+        views = processor_views(ctx)
+        if views.get(views.generations.read(), visible_key(principal, data.quantumProcessorId)) is not True:
+            return None  # not known to be visible yet: Litestar looks (and fills the views)
+        return flows.create_reservation(
+            ctx.db, principal, account, data.quantumProcessorId, data.startTime, data.endTime, data.notes or "",
+            now=ctx.clock.now(), settings=ctx.settings, processor_visible=True, wait=False)
+
+    def _principal(self, header: bytes) -> Principal | None:
+        try:
+            token = bearer_token(header.decode("latin-1"))
+        except OpenQCSError:
+            return None
+        return cached_principal(self.ctx, token) if token else None
+
+
+def _replay(events: list[Event], receive: Receive) -> Receive:
+    """``receive`` that first gives the events already read, then the client's own."""
+    pending = list(reversed(events))
+
+    async def replayed() -> Event:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return replayed

@@ -1,0 +1,179 @@
+"""CreateReservation in front of Litestar (http/fastbook.py, SQLite): a warm caller's booking is
+answered as Litestar answers it, refusals keep the spec's words, and nothing is booked or
+charged twice when a request is handed on (a refusal, a bad body, the write lock taken)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from openqcs.identity import service as identity
+from openqcs.identity.accounts import Account
+from tests.support.bookings import PER_MINUTE, balance, fund_account, iso, slot
+from tests.support.factories import make_processor, make_user
+
+# Headers that differ between any two answers.
+_VARYING = {"content-length", "date", "x-request-id"}
+# Body fields that differ between two bookings.
+_PER_BOOKING = {"id", "startTime", "endTime", "createdTime", "updatedTime", "creationBillingInvoiceItemId"}
+
+
+def _booking(processor: str, start, minutes: int = 15, **extra) -> dict:
+    return {"quantumProcessorId": processor, "startTime": iso(start),
+            "endTime": iso(start + timedelta(minutes=minutes)), **extra}
+
+
+def _served_here(server) -> float:
+    """How many CreateReservations the server answered in front of Litestar so far."""
+    text = server.raw_client().get("/metrics").text
+    found = re.search(r'openqcs_http_fast_answers_total\{operation="CreateReservation"\} (\S+)', text)
+    return float(found.group(1)) if found else 0.0
+
+
+def _bookings_of(server, token: str) -> list[dict]:
+    with server.client(token) as client:
+        listed = client.get("/v1/reservations", params={"showDeleted": "true"})
+    assert listed.status_code == 200, listed.text
+    return listed.json()["reservations"]
+
+
+def test_a_warm_booking_is_answered_as_litestar_answers_it(server):
+    ctx = server.ctx
+    processor = make_processor(ctx)
+    user = make_user(ctx)
+    account = Account(user.idp_id, "user")
+    fund_account(ctx, account, 10_000)
+    start = slot(ctx, days=3)
+    served = _served_here(server)
+    with server.client(user.token) as client:
+        # A token and processor view not seen before: Litestar verifies, looks up and books.
+        first = client.post("/v1/reservations", json=_booking(processor, start, 30, notes="first"))
+        # Both known now: booked in front of Litestar on SQLite.
+        second = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=1), 30,
+                                                               notes="second"))
+        stored = client.get(f"/v1/reservations/{second.json()['id']}")
+    assert first.status_code == second.status_code == 201, (first.text, second.text)
+    if ctx.db.is_sqlite:
+        assert _served_here(server) == served + 1, "the second booking was not served by the fast path"
+
+    assert {k: v for k, v in first.headers.items() if k not in _VARYING} == \
+        {k: v for k, v in second.headers.items() if k not in _VARYING}
+    assert second.headers["content-length"] == str(len(second.content))
+    assert second.headers["content-type"] == "application/json"
+    one, two = json.loads(first.content), json.loads(second.content)
+    assert list(one) == list(two)  # the same fields in the same order
+    assert {k: v for k, v in one.items() if k not in _PER_BOOKING | {"notes"}} == \
+        {k: v for k, v in two.items() if k not in _PER_BOOKING | {"notes"}}
+    assert two["startTime"] == iso(start + timedelta(hours=1)) and two["notes"] == "second"
+    assert two["price"] == 30 * PER_MINUTE and two["accountId"] == user.idp_id
+    assert two["creationBillingInvoiceItemId"] != one["creationBillingInvoiceItemId"]
+    # What was answered is what was stored, and charged once each.
+    assert stored.status_code == 200
+    assert {k: v for k, v in stored.json().items() if k != "createdTime"} == \
+        {k: v for k, v in two.items() if k != "createdTime"}
+    assert balance(ctx, account) == 10_000 - 2 * 300
+    assert [r["id"] for r in _bookings_of(server, user.token)] == [one["id"], two["id"]]
+
+
+def test_refusals_of_a_warm_caller_keep_the_spec_s_words_and_charge_nothing(server):
+    ctx = server.ctx
+    processor = make_processor(ctx)
+    user, other = make_user(ctx, groups=("fast-team",)), make_user(ctx)
+    account = Account(user.idp_id, "user")
+    fund_account(ctx, account, 1_000)
+    start = slot(ctx, days=4)
+    with server.client(user.token) as client, server.client(other.token) as stranger:
+        assert client.post("/v1/reservations", json=_booking(processor, start)).status_code == 201  # warm
+        served = _served_here(server)
+
+        overlap = client.post("/v1/reservations", json=_booking(processor, start + timedelta(minutes=-15), 30))
+        assert overlap.status_code == 409 and overlap.json()["code"] == "reservation_unavailable"
+        assert processor in overlap.json()["message"]
+
+        poor = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=1), 24 * 60))
+        assert poor.status_code == 402 and poor.json()["code"] == "insufficient_payment"
+        assert "850 available" in poor.json()["message"]
+
+        unaligned = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=2, minutes=7)))
+        assert unaligned.status_code == 422 and unaligned.json()["code"] == "validation_error"
+        assert [p["path"] for p in unaligned.json()["validationErrors"]] == [["startTime"], ["endTime"]]
+
+        missing = client.post("/v1/reservations", json={"quantumProcessorId": processor, "startTime": iso(start)})
+        assert missing.status_code == 422 and "endTime" in missing.json()["message"]
+        malformed = client.post("/v1/reservations", content=b'{"quantumProcessorId": ',
+                                headers={"content-type": "application/json"})
+        assert malformed.status_code == 422 and malformed.json()["validationErrors"][0]["in"] == "body"
+
+        not_mine = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=3),
+                                                                 accountId="other-team", accountType="group"))
+        assert not_mine.status_code == 403 and not_mine.json()["code"] == "forbidden"
+        # The stranger's first booking warms them; another's account is still refused.
+        assert stranger.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=4))
+                             ).status_code == 402  # no credit at all
+        theirs = stranger.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=4),
+                                                                 accountId=user.idp_id))
+        assert theirs.status_code == 403
+
+        for refused in (overlap, poor, unaligned, missing, malformed, not_mine, theirs):
+            assert refused.json()["requestId"] == refused.headers["x-request-id"]
+            assert refused.headers["content-type"] == "application/json; charset=utf-8"
+    assert _served_here(server) == served  # every refusal came from Litestar
+    assert balance(ctx, account) == 1_000 - 150
+    assert len(_bookings_of(server, user.token)) == 1
+
+
+def test_unknown_and_stale_tokens_are_401_through_litestar(server):
+    ctx = server.ctx
+    processor = make_processor(ctx)
+    user = make_user(ctx)
+    account = Account(user.idp_id, "user")
+    fund_account(ctx, account, 1_000)
+    start = slot(ctx, days=5)
+    with server.client("not-a-token") as client:
+        unknown = client.post("/v1/reservations", json=_booking(processor, start))
+    assert unknown.status_code == 401 and unknown.json()["code"] == "unauthorized"
+    with server.client(user.token) as client:
+        assert client.post("/v1/reservations", json=_booking(processor, start)).status_code == 201
+    with ctx.db.session(write=True) as session:
+        identity.set_disabled(session, ctx.clock, user.email)
+    with server.client(user.token) as client:  # its principal was cached: no longer good
+        disabled = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=1)))
+    assert disabled.status_code == 401
+    assert balance(ctx, account) == 850
+
+
+def test_a_booking_that_finds_the_write_lock_taken_is_booked_once_by_litestar(server):
+    ctx = server.ctx
+    if not ctx.db.is_sqlite:
+        pytest.skip("the write lock is SQLite's")
+    processor = make_processor(ctx)
+    user = make_user(ctx)
+    account = Account(user.idp_id, "user")
+    fund_account(ctx, account, 1_000)
+    start = slot(ctx, days=6)
+    with server.client(user.token) as client:
+        assert client.post("/v1/reservations", json=_booking(processor, start)).status_code == 201  # warm
+        served = _served_here(server)
+        holder = sqlite3.connect(ctx.db.engine.url.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        answers: list = []
+        waiting = threading.Thread(target=lambda: answers.append(
+            client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=1)))))
+        waiting.start()
+        try:
+            time.sleep(1.0)
+            assert not answers, "booked while another writer held the lock"
+        finally:
+            holder.rollback()
+            holder.close()
+        waiting.join(30)
+    assert answers and answers[0].status_code == 201, answers
+    assert _served_here(server) == served  # Busy: handed on, and Litestar waited for the lock
+    assert balance(ctx, account) == 1_000 - 2 * 150
+    assert len(_bookings_of(server, user.token)) == 2
