@@ -15,7 +15,7 @@ import pytest
 
 from openqcs.identity import service as identity
 from openqcs.identity.accounts import Account
-from tests.support.bookings import PER_MINUTE, balance, fund_account, iso, slot
+from tests.support.bookings import PER_MINUTE, add_maintenance, balance, fund_account, iso, slot
 from tests.support.factories import make_processor, make_user
 
 # Headers that differ between any two answers.
@@ -95,6 +95,9 @@ def test_refusals_of_a_warm_caller_keep_the_spec_s_words_and_charge_nothing(serv
         overlap = client.post("/v1/reservations", json=_booking(processor, start + timedelta(minutes=-15), 30))
         assert overlap.status_code == 409 and overlap.json()["code"] == "reservation_unavailable"
         assert processor in overlap.json()["message"]
+        add_maintenance(ctx, processor, start + timedelta(hours=30), start + timedelta(hours=30, minutes=20))
+        maintenance = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=30, minutes=15)))
+        assert maintenance.status_code == 409 and maintenance.json()["code"] == "reservation_unavailable"
 
         poor = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=1), 24 * 60))
         assert poor.status_code == 402 and poor.json()["code"] == "insufficient_payment"
@@ -120,7 +123,7 @@ def test_refusals_of_a_warm_caller_keep_the_spec_s_words_and_charge_nothing(serv
                                                                  accountId=user.idp_id))
         assert theirs.status_code == 403
 
-        for refused in (overlap, poor, unaligned, missing, malformed, not_mine, theirs):
+        for refused in (overlap, maintenance, poor, unaligned, missing, malformed, not_mine, theirs):
             assert refused.json()["requestId"] == refused.headers["x-request-id"]
             assert refused.headers["content-type"] == "application/json; charset=utf-8"
     assert _served_here(server) == served  # every refusal came from Litestar

@@ -36,23 +36,31 @@ class RateCache:
 
     def _current(self) -> int | None:
         generation = self.generations.read()
+        self._move_to(generation)
+        return generation
+
+    def _move_to(self, generation: int | None) -> None:
         with self._lock:
             if generation != self._generation:  # forget everything older (or all: the counter is gone)
                 self._items.clear()
                 self._usage.clear()
                 self._generation = generation
-        return generation
 
     def rate(self, processor_id: str) -> ReservationRate:
         """The processor's rate as of now (two small reads on a miss)."""
-        return self._through(self._items, processor_id, reservation_rate)
+        return self._through(self._items, processor_id, reservation_rate, self._current())
+
+    def rate_under(self, generation: int | None, processor_id: str) -> ReservationRate:
+        """``rate`` when the caller has just read ``price_generation`` itself (with other counters)."""
+        self._move_to(generation)
+        return self._through(self._items, processor_id, reservation_rate, generation)
 
     def usage_prices(self, processor_id: str) -> dict[str, EventPriceInfo]:
         """The job products' prices on the processor as of now (by product; two reads on a miss)."""
-        return self._through(self._usage, processor_id, usage_prices)
+        return self._through(self._usage, processor_id, usage_prices, self._current())
 
-    def _through(self, items: LRUCache[str, T], processor_id: str, load: Callable[[Session, str], T]) -> T:
-        generation = self._current()
+    def _through(self, items: LRUCache[str, T], processor_id: str, load: Callable[[Session, str], T],
+                 generation: int | None) -> T:
         with self._lock:
             found = items.get(processor_id) if generation is not None else None
         if found is not None:

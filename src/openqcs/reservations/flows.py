@@ -16,7 +16,7 @@ start; 50 % (rounded down) from then until the start; nothing once it has starte
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import cast
 
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from openqcs.billing import service as billing
 from openqcs.billing.rates import rate_cache
+from openqcs.billing.service import ReservationRate
 from openqcs.config import Settings
 from openqcs.db.engine import Database
 from openqcs.errors import Conflict, InvalidArgument, NotFound
@@ -46,6 +47,15 @@ def unavailable(processor_id: str) -> Conflict:
 
 _TABLE = cast(Table, Reservation.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_COLUMNS = [c.name for c in _TABLE.c if c.name != "id"]
+# SQLite: the overlap check and the insert in one statement. No row when maintenance meets the
+# slot; a live booking that meets it makes the overlap trigger refuse the insert. (PostgreSQL
+# checks first, so that a refusal needs no turn on the processor's lock.)
+_INSERT_UNLESS_MAINTENANCE = insert(_TABLE).from_select(
+    _COLUMNS,
+    select(*[bindparam(name, type_=_TABLE.c[name].type) for name in _COLUMNS]).where(
+        ~service.maintenance_meets(bindparam("processor_id"), bindparam("start_time"), bindparam("end_time"))),
+).returning(_TABLE.c.id)
 # PostgreSQL: inserts of one processor's bookings take turns. Without it, two racing inserts that
 # overlap each other both wait in the exclusion constraint's check for the other: a deadlock
 # (503). Taking turns, the second sees the first committed and fails the constraint (409).
@@ -73,6 +83,11 @@ def _check_caller(db: Database, principal: Principal, account: Account, processo
             raise InvalidArgument.field("body", "accountId", exc.message) from None
 
 
+def _utc(at: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in UTC (strftime cost more than the statements around it)."""
+    return at.astimezone(UTC).isoformat(" ")
+
+
 def create_reservation(
     db: Database,
     principal: Principal,
@@ -86,22 +101,25 @@ def create_reservation(
     settings: Settings,
     processor_visible: bool = False,
     wait: bool = True,
+    rate: ReservationRate | None = None,
 ) -> SimpleNamespace:
-    """Book [start, end) on the processor for ``account`` and charge it, in one transaction of
-    four statements: the overlap check, the insert, the guarded debit and the ledger entry (on
-    PostgreSQL also the processor's advisory lock before the insert).
+    """Book [start, end) on the processor for ``account`` and charge it, in one transaction: on
+    SQLite three statements (the insert unless maintenance meets the slot, through the overlap
+    trigger; the guarded debit; the ledger entry), on PostgreSQL five (the overlap check, the
+    processor's advisory lock, the insert, the debit, the ledger entry).
 
     ``processor_visible``: the caller already knows the principal may see the processor (from
     the generation-checked processor views), so its lookup is skipped. The price comes from the
-    generation-checked rate cache. ``wait=False`` (SQLite): raise ``prepared.Busy`` instead of
-    waiting when another writer holds the lock, so the caller may try on the event loop first.
+    generation-checked rate cache, or is ``rate`` when the caller has that from there already.
+    ``wait=False`` (SQLite): raise ``prepared.Busy`` instead of waiting when another writer
+    holds the lock, so the caller may try on the event loop first.
 
     InvalidArgument (bad slot, unknown processor), PermissionDenied (not the caller's account),
     Conflict ``reservation_unavailable`` (overlap), PaymentRequired (balance too low).
     """
     _check_caller(db, principal, account, processor_id, processor_visible=processor_visible)
     service.check_slot(start, end, now, settings)
-    price = rate_cache(db).rate(processor_id).price_cents(start, end)
+    price = (rate or rate_cache(db).rate(processor_id)).price_cents(start, end)
     item_id = billing.new_item_id()
     values = dict(
         processor_id=processor_id, account_type=account.type, account_id=account.id,
@@ -110,24 +128,26 @@ def create_reservation(
         cancellation_invoice_item_id=None, created_time=now, updated_time=now,
     )
     with write_transaction(db) if wait else nowait_transaction(db) as tx:
-        if not service.is_free_in(tx, processor_id, start, end):
-            raise unavailable(processor_id)
-        if not db.is_sqlite:  # (SQLite's writers hold the database's write lock already)
-            # Only inserts take turns: a refusal above needs no turn.
+        if not db.is_sqlite:
+            if not service.is_free_in(tx, processor_id, start, end):
+                raise unavailable(processor_id)
+            # Only inserts take turns: a refusal above needs no turn. (SQLite's writers hold the
+            # database's write lock already.)
             tx.run(_PROCESSOR_TURN, {"key": _turn_key(processor_id)})
         try:
             # Insert first: on PostgreSQL a racing booking of the same time fails here, before any
             # money moves; the debit then decides on the balance and spends it in one statement.
-            row = tx.one(_INSERT, values)
+            row = tx.one(_INSERT_UNLESS_MAINTENANCE if db.is_sqlite else _INSERT, values)
         except IntegrityError as exc:
             if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION or "reservation_overlap" in str(exc.orig):
                 raise unavailable(processor_id) from None
             raise
-        assert row is not None
+        if row is None:  # (SQLite) maintenance
+            raise unavailable(processor_id)
         reservation_id = int(row[0])
         billing.debit(
             tx, account, price, item_id=item_id, product="reservationCreation",
-            description=f"Reservation {reservation_id} on {processor_id}, {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC",
+            description=f"Reservation {reservation_id} on {processor_id}, {_utc(start)[:16]}-{_utc(end)[11:16]} UTC",
             reference=f"reservation:{reservation_id}", at=now,
         )
     # What was stored, with a Reservation's attribute names (building an ORM object cost more).

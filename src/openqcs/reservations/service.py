@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Connection, Row, Select, bindparam, exists, select, union_all
+from sqlalchemy import CompoundSelect, Connection, Exists, Row, Select, bindparam, exists, select, union_all
 from sqlalchemy.orm import Session
 
 from openqcs.billing.service import reservation_rate
@@ -98,6 +98,11 @@ def _maintenance_meeting(processor_id: Any, start: Any, end: Any) -> Times:
     return select(MaintenanceWindow.start_time, MaintenanceWindow.end_time).where(
         MaintenanceWindow.processor_id == processor_id, MaintenanceWindow.start_time < end,
         MaintenanceWindow.end_time > start)
+
+
+def maintenance_meets(processor_id: Any, start: Any, end: Any) -> Exists:
+    """Does a maintenance window meet [start, end)? (For a condition inside another statement.)"""
+    return exists(_maintenance_meeting(processor_id, start, end))
 
 
 def _meeting(processor_id: Any, start: Any, end: Any) -> CompoundSelect[Any, Any]:
