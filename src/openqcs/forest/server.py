@@ -22,6 +22,7 @@ def start(ctx: AppContext) -> Callable[[], None] | None:
         return None
     stops: list[Callable[[], None]] = []
     lock = threading.Lock()
+    stopping = threading.Event()  # a start still waiting for its process to listen gives up
 
     def start_one(starter: Callable[[], Callable[[], None] | None]) -> None:
         stop = starter()
@@ -30,14 +31,15 @@ def start(ctx: AppContext) -> Callable[[], None] | None:
                 stops.append(stop)
 
     threads = [threading.Thread(target=start_one, args=(starter,), name=f"openqcs-start-{name}", daemon=True)
-               for name, starter in (("quilc", lambda: quilc_server.start(ctx.settings)),
-                                     ("qvm", lambda: qvm_server.start(ctx.settings)))]
+               for name, starter in (("quilc", lambda: quilc_server.start(ctx.settings, stopping)),
+                                     ("qvm", lambda: qvm_server.start(ctx.settings, stopping)))]
     for thread in threads:
         thread.start()
 
     def stop() -> None:
-        # A start still waiting returns as soon as its process exits (the process group's SIGTERM
-        # reaches it too); then stop whatever did start.
+        # A start still waiting returns at once (a process it started after the process group's
+        # SIGTERM would otherwise be waited for until it listens); then stop whatever did start.
+        stopping.set()
         for thread in threads:
             thread.join(STOP_SECONDS)
         with lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -15,8 +16,10 @@ log = logging.getLogger("openqcs.quilc")
 WORKERS = 2  # compile processes: the machine this was sized for has 2 cores
 
 
-def start(settings: Settings) -> Callable[[], None] | None:
-    if not settings.quilc_port:
+def start(settings: Settings, stopping: threading.Event | None = None) -> Callable[[], None] | None:
+    """Start quilc and wait until it listens (or until ``stopping`` is set)."""
+    stopping = stopping or threading.Event()
+    if not settings.quilc_port or stopping.is_set():
         return None
     from openqcs.forest.quilc import service
 
@@ -27,7 +30,7 @@ def start(settings: Settings) -> Callable[[], None] | None:
                             name="openqcs-quilc", daemon=False)
     process.start()
     deadline = time.monotonic() + 30
-    while not ready.wait(0.1):
+    while not ready.wait(0.1) and not stopping.is_set():
         if not process.is_alive() or time.monotonic() > deadline:
             log.error("quilc did not start listening", extra={"quilc_url": settings.quilc_url})
             break
