@@ -153,6 +153,26 @@ def test_forged_jobs_and_foreign_jobs_are_refused(server, stubs, other_user, ide
     assert results(stubs, job_id).status == SUCCESS
 
 
+def test_results_of_a_job_submitted_here_still_check_the_caller(server, ideal):
+    """The submitter's results come from memory (execution/recent.py): access still follows the
+    token — a disabled submitter is refused at once, another user never sees the job."""
+    from openqcs.identity.service import set_disabled
+
+    submitter = funded_user(server.ctx)
+    stubs = Stubs(server, submitter.token)
+    try:
+        translated = translate(stubs, ideal, BELL, shots=5)
+        ids = [execute(stubs, ideal, translated, {})[0] for _ in range(3)]
+        assert all(results(stubs, job_id).status == SUCCESS for job_id in ids)
+        assert results(stubs, ids[0]).status == SUCCESS  # asked again: the same answer
+        with server.ctx.db.session(write=True) as session:
+            set_disabled(session, server.ctx.clock, submitter.email)
+        code, _ = code_of(results, stubs, ids[1])
+        assert code == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        stubs.channel.close()
+
+
 def test_only_the_reservation_holder_may_execute(server, stubs, user):
     processor = add_processor(server.ctx)
     holder = funded_user(server.ctx, groups=("exec-team",))

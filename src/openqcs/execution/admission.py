@@ -1,5 +1,6 @@
 """Admission: refuse, before queueing, jobs that cannot finish within the time limit or that the
-account cannot pay for, instead of letting them time out or run the account into debt.
+account cannot pay for (``submission.check_credit``), instead of letting them time out or run
+the account into debt.
 
 The time estimate is a *lower bound*: amplitude updates of the least work the simulator can do
 (one state vector pass, a density matrix, or one trajectory per shot where every shot needs its
@@ -10,20 +11,15 @@ refused here could not have finished; a job admitted may still be stopped by the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, func, or_, select
 
-from openqcs.billing import pricing
-from openqcs.billing.service import balance_cents, event_price
 from openqcs.billing.usage import is_billed
 from openqcs.db.base import UTCDateTime
-from openqcs.errors import InvalidArgument, PaymentRequired
+from openqcs.errors import InvalidArgument
 from openqcs.execution.models import QUEUED, RUNNING, SUCCEEDED, ExecutionJob
-from openqcs.identity.accounts import Account
 
 BILLING_GRACE_SECONDS = 30  # how long after a job's end its usage may still be landing
 
@@ -93,37 +89,15 @@ def check_time(cost: Cost, limit: float) -> None:
             f"time limit of {limit:g} s (OPENQCS_JOB_TIME_LIMIT_SECONDS); use fewer qubits, operations or shots")
 
 
-def check_credit(session: Session, account: Account, processor_id: str, cost: Cost, jobs: int,
-                 now: datetime) -> None:
-    """PaymentRequired when the account's credit does not cover the jobs' completion price,
-    counting the jobs it already has that are not billed yet."""
-    # The account row lock serializes submissions (and billing) of one account, so two
-    # concurrent submissions cannot both spend the same credit.
-    balance = balance_cents(session, account, lock=True)
-    outstanding = outstanding_jobs(session, account, now)
-    price = pricing.amount_cents(event_price(session, "qpuJobCompletion", processor_id).rule, jobs + outstanding)
-    if price <= 0 or balance >= price:
-        return
-    raise PaymentRequired(
-        f"insufficient credit: {jobs} job(s) on {processor_id}"
-        + (f" (after {outstanding} not billed yet)" if outstanding else "")
-        + f" cost at least {price} cents and the {account.type} account '{account.id}' has {balance}; "
-        "ask an administrator for credit (openqcs admin credit add)")
-
-
-def outstanding_jobs(session: Session, account: Account, now: datetime) -> int:
-    """Jobs of the account that will be billed but are not yet: queued, running, or just finished
-    with their usage still on its way (a worker bills right after pushing the result).
-
-    Index seeks only (ix_execution_jobs_account_status, the billed marks' key): the
-    cost does not grow with the account's history."""
-    since = now - timedelta(seconds=BILLING_GRACE_SECONDS)
-    return int(session.scalar(_OUTSTANDING, {"type": account.type, "id": account.id, "since": since}) or 0)
-
-
+# Jobs of an account that will be billed but are not yet: queued, running, or just finished
+# with their usage still on its way (a worker bills right after pushing the result). Index
+# seeks only (ix_execution_jobs_account_status, the billed marks' key): the cost does not grow
+# with the account's history. Binds: type, id, since (now - BILLING_GRACE_SECONDS).
 def _outstanding() -> Select[tuple[int]]:
     mine = (ExecutionJob.account_type == bindparam("type"), ExecutionJob.account_id == bindparam("id"))
-    active = select(func.count()).select_from(ExecutionJob).where(*mine, ExecutionJob.status.in_((QUEUED, RUNNING)))
+    active = (select(func.count()).select_from(ExecutionJob)
+              # OR, not IN: an IN list is rendered at execution, and this runs on a driver cursor.
+              .where(*mine, or_(ExecutionJob.status == QUEUED, ExecutionJob.status == RUNNING)))
     billed = is_billed(ExecutionJob.id)
     unbilled = (select(func.count()).select_from(ExecutionJob)
                 .where(*mine, ExecutionJob.status == SUCCEEDED,
@@ -131,5 +105,5 @@ def _outstanding() -> Select[tuple[int]]:
     return select(active.scalar_subquery() + unbilled.scalar_subquery())
 
 
-# One statement, built once: it runs in every submission.
-_OUTSTANDING = _outstanding()
+# One statement, built once: it runs in every submission (``submission.check_credit``).
+OUTSTANDING = _outstanding()

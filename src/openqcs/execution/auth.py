@@ -5,20 +5,45 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from openqcs.context import AppContext
-from openqcs.errors import Unauthenticated
-from openqcs.identity.authentication import authenticate
+from openqcs.errors import OpenQCSError, Unauthenticated
+from openqcs.identity.authentication import authority, bearer_token, verify
 from openqcs.identity.principal import Principal
 
+Metadata = Iterable[tuple[str, str | bytes]] | None
 
-def principal_from_metadata(ctx: AppContext, metadata: Iterable[tuple[str, str | bytes]] | None) -> Principal:
-    """The caller named by the ``authorization: Bearer`` metadata; Unauthenticated otherwise."""
-    header = None
+
+def _header(metadata: Metadata) -> str | None:
     for key, value in metadata or ():
         if key.lower() == "authorization":
-            header = value.decode() if isinstance(value, bytes) else value
-            break
-    principal = authenticate(ctx, header)
+            return value.decode() if isinstance(value, bytes) else value
+    return None
+
+
+def principal_from_metadata(ctx: AppContext, metadata: Metadata) -> Principal:
+    """The caller named by the ``authorization: Bearer`` metadata; Unauthenticated otherwise."""
+    return verified_caller(ctx, metadata)[0]
+
+
+def verified_caller(ctx: AppContext, metadata: Metadata) -> tuple[Principal, int | None]:
+    """``principal_from_metadata`` and the auth generation it was verified under (None: unknown)."""
+    principal, generation = verify(ctx, _header(metadata))
     if principal is None:
         raise Unauthenticated("this call needs 'authorization: Bearer <access token>' metadata; "
                               "check the credentials in your QCS secrets file")
-    return principal
+    return principal, generation
+
+
+async def cached_caller(ctx: AppContext, metadata: Metadata) -> tuple[Principal, int] | None:
+    """The caller if their token was verified before and nothing changed since, with the auth
+    generation; else None (verify it the full way). On the event loop: SQLite's counter is a
+    local read, PostgreSQL's one async round trip."""
+    try:
+        token = bearer_token(_header(metadata))
+    except OpenQCSError:
+        return None
+    if token is None:
+        return None
+    auth = authority(ctx)
+    generation = auth.generations.read() if auth.counters is None else (await auth.counters.read())[0]
+    principal = auth.cache.get(token, generation, ctx.clock.now().timestamp())
+    return None if principal is None or generation is None else (principal, generation)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -15,19 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openqcs.errors import Conflict, InvalidArgument
-from openqcs.execution import admission, notify, queue, results
-from openqcs.execution.handoff import Inbox
+from openqcs.execution import admission, notify, results
 from openqcs.execution.jobs import job_key, open_job
 from openqcs.execution.models import CANCELLED, FINISHED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
-from openqcs.execution.queue import Claimed
-from openqcs.execution.service import (
-    ProcessorIsa,
-    billed_account,
-    database_of,
-    get_job,
-    processor_isa,
-    resolve_target,
-)
+from openqcs.execution.service import ProcessorIsa, database_of, get_job, processor_isa, resolve_target
+from openqcs.execution.submission import Checked
 from openqcs.identity.principal import Principal
 
 if TYPE_CHECKING:
@@ -46,23 +36,16 @@ class Submission:
     endpoint_id: str = ""
 
 
-def new_job_id() -> str:
-    # Time first, so jobs submitted together (same created_time) are taken in submission order.
-    return f"job-{time.time_ns():016x}{secrets.token_hex(6)}"
+def check(session: Session, viewer: Principal, sub: Submission, now: datetime, *, time_limit: float = 0.0,
+          generation: int | None = None) -> Checked:
+    """Everything a submission can be refused for before its write transaction (``submission.py``
+    then checks who pays and whether they can): a job not made by this server's translation, a
+    target it was not translated for, a processor the caller may not see or that is offline, a
+    program or memory the processor's ISA refuses, more configurations than allowed, and a job
+    that cannot finish within ``time_limit`` seconds (InvalidArgument).
 
-
-def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, *,
-           time_limit: float = 0.0, runner: Inbox[Claimed] | None = None,
-           generation: int | None = None) -> list[str]:
-    """Queue one job per memory map (one for none); returns their ids in order.
-
-    Refused before queueing: a job that cannot finish within ``time_limit`` seconds
-    (InvalidArgument), and an account whose credit does not cover the jobs (PaymentRequired).
-    ``generation``: ``processor_generation`` read before the transaction (None: not known), under
-    which the processor's ISA and visibility are kept in memory.
-    ``runner``: an idle worker reserved for this submission; when nothing else waits, the first
-    job is stored running under its lease and left in ``runner.pending`` for it (``deliver``
-    it after the commit).
+    Reads only, and on a warm server none: the job key, the ISA and the visibility are kept under
+    ``generation`` (``processor_generation`` read before; None: not known).
     """
     from openqcs.simulator.simulate import check_program
 
@@ -72,7 +55,6 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, 
     processor_id = resolve_target(session, viewer, job.processor_id, now, processor_id=sub.processor_id,
                                   endpoint_id=sub.endpoint_id)
     target = visible_isa(session, processor_id, viewer, generation)
-    account = billed_account(session, viewer, processor_id, now)
     maps = sub.memory_maps or [{}]
     if len(maps) > MAX_CONFIGURATIONS:
         raise InvalidArgument(f"at most {MAX_CONFIGURATIONS} execution configurations per request, not {len(maps)}")
@@ -82,25 +64,8 @@ def submit(session: Session, viewer: Principal, sub: Submission, now: datetime, 
         check_memory(memory, info, index)
     cost = admission.estimate(job.program, target.isa, job.shots, target.noiseless)
     admission.check_time(cost, time_limit)
-    admission.check_credit(session, account, processor_id, cost, len(maps), now)
-    readout = msgspec.json.encode(job.readout).decode()
-    # Only when nothing else waits, so a hand-over never jumps the queue's fair order.
-    hand = runner is not None and not queue.anything_takeable(session, now)
-    ids = []
-    for memory in maps:
-        row = ExecutionJob(id=new_job_id(), processor_id=processor_id, endpoint_id=sub.endpoint_id or None,
-                           user_id=viewer.user_id, account_type=account.type, account_id=account.id,
-                           program=job.program, shots=job.shots, readout=readout,
-                           memory=msgspec.json.encode(memory).decode(), status=QUEUED, status_message="",
-                           duration_us=0, attempts=0, created_time=now)
-        if hand and runner is not None and runner.pending is None:
-            runner.pending = queue.start(row, runner.worker_id, runner.lease, now)
-        session.add(row)
-        ids.append(row.id)
-    session.flush()
-    if len(ids) > (runner is not None and runner.pending is not None):
-        notify.publish_queued(session)
-    return ids
+    return Checked(processor_id, sub.endpoint_id, job.program, job.shots,
+                   msgspec.json.encode(job.readout).decode(), maps, cost)
 
 
 # (processor_generation, processor, who asks) -> its ISA: every Execute needs it, and it

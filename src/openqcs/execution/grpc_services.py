@@ -13,26 +13,30 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import grpc
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy.orm import Session
 
 from openqcs import errors
+from openqcs.billing.rates import rate_cache
 from openqcs.context import AppContext
 from openqcs.db.generations import GenerationReader
-from openqcs.execution import abandon, controller, handoff, metrics, notify, translation
-from openqcs.execution.auth import principal_from_metadata
+from openqcs.execution import abandon, controller, handoff, metrics, notify, submission, translation
+from openqcs.execution.auth import cached_caller, principal_from_metadata, verified_caller
 from openqcs.execution.proto import models_controller_pb2 as mc
 from openqcs.execution.proto import models_translation_pb2 as mt
 from openqcs.execution.proto import services_controller_pb2 as sc
 from openqcs.execution.proto import services_controller_pb2_grpc as sc_grpc
 from openqcs.execution.proto import services_translation_pb2 as st
 from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
+from openqcs.execution.recent import RECENT
 from openqcs.execution.results import memory_from_values
+from openqcs.execution.service import billed_account
 from openqcs.identity.principal import Principal
+from openqcs.reservations.prepared import write_transaction
 
 log = logging.getLogger("openqcs.execution.grpc")
 
@@ -178,37 +182,51 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
             memory_maps=[memory_from_values(c.memory_values) for c in request.execution_configurations],
             **_target(request))
 
-    def _submit_all(self, session: Session, principal: Principal,
-                    submissions: list[controller.Submission]) -> list[list[str]]:
+    def _execute(self, metadata: Any, subs: list[controller.Submission], *,
+                 hand: bool) -> tuple[Principal, list[list[str]], bool]:
+        """Authenticate, check and queue (``hand``: the first job to an idle worker of ours when
+        there is one); returns the caller, the job ids per submission and whether any of them
+        went to the queue."""
+        principal, auth_generation = verified_caller(self.ctx, metadata)
+        if not subs:
+            raise errors.InvalidArgument("requests is empty")
+        generation = self.generations.read()
         now = self.ctx.clock.now()
         limit = self.ctx.settings.job_time_limit_seconds
-        return [controller.submit(session, principal, sub, now, time_limit=limit) for sub in submissions]
-
-    def _execute(self, metadata: Any, sub: controller.Submission) -> tuple[Principal, list[str], bool]:
-        """Authenticate and submit (handing the job to an idle worker of ours when there is one);
-        returns the caller, the job ids and whether any of them went to the queue."""
-        principal = principal_from_metadata(self.ctx, metadata)
-        generation = self.generations.read()
-        runner = handoff.IDLE.reserve()
-        committed = handed = False
+        with self.ctx.db.session() as session:  # reads only, and none on a warm server
+            checked = [controller.check(session, principal, sub, now, time_limit=limit, generation=generation)
+                       for sub in subs]
+        runner = handoff.IDLE.reserve() if hand else None
+        committed = False
         try:
-            with self.ctx.db.session(write=True) as session:
-                ids = controller.submit(session, principal, sub, self.ctx.clock.now(),
-                                        time_limit=self.ctx.settings.job_time_limit_seconds, runner=runner,
-                                        generation=generation)
-                handed = runner is not None and runner.pending is not None
+            batches, queued = self._queue(principal, checked, now, runner)
             committed = True
+            ids = [job_id for batch in batches for job_id in batch]
+            RECENT.submitted(self.ctx.db.engine.url, auth_generation, principal.user_id, ids)
             _queued(ids, principal)  # logged before the worker can log it running
         finally:
             if runner is not None:
                 runner.deliver(committed)
-        return principal, ids, len(ids) > handed
+        return principal, batches, queued
+
+    def _queue(self, principal: Principal, checked: list[submission.Checked], now: datetime,
+               runner: handoff.Inbox[Any] | None) -> tuple[list[list[str]], bool]:
+        db = self.ctx.db
+        try:
+            with write_transaction(db) as tx:
+                return submission.queue_jobs(tx, principal, checked, now, rates=rate_cache(db),
+                                             postgres=not db.is_sqlite, runner=runner)
+        except submission.ReservedByOther:
+            with db.session() as session:  # rare: word the refusal with when the processor is free
+                for sub in checked:
+                    billed_account(session, principal, sub.processor_id, now)
+            raise errors.PermissionDenied("the quantum processor is reserved by another account") from None
 
     @rpc
     async def ExecuteControllerJob(self, request: sc.ExecuteControllerJobRequest,
                                    context: grpc.aio.ServicerContext) -> sc.ExecuteControllerJobResponse:
-        _principal, ids, queued = await asyncio.to_thread(self._execute, context.invocation_metadata(),
-                                                         self._submission(request))
+        _principal, [ids], queued = await asyncio.to_thread(self._execute, context.invocation_metadata(),
+                                                           [self._submission(request)], hand=True)
         if queued:
             controller.notify_queued()
         return sc.ExecuteControllerJobResponse(job_execution_ids=ids)
@@ -217,13 +235,11 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
     async def BatchExecuteControllerJobs(
             self, request: sc.BatchExecuteControllerJobsRequest,
             context: grpc.aio.ServicerContext) -> sc.BatchExecuteControllerJobsResponse:
-        principal = await self.caller(context)
         subs = [self._submission(r) for r in request.requests]
-        if not subs:
-            raise errors.InvalidArgument("requests is empty")
-        batches = await self.in_session(self._submit_all, principal, subs, write=True)
-        controller.notify_queued()
-        _queued([i for ids in batches for i in ids], principal)
+        _principal, batches, queued = await asyncio.to_thread(self._execute, context.invocation_metadata(), subs,
+                                                             hand=False)
+        if queued:
+            controller.notify_queued()
         return sc.BatchExecuteControllerJobsResponse(
             responses=[sc.ExecuteControllerJobResponse(job_execution_ids=ids) for ids in batches])
 
@@ -234,8 +250,9 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         # Watch before the first read, so a job that finishes in between still wakes us.
         arrival = notify.Arrival(job_id)
         try:
-            # NotFound unless the caller may see the job.
-            principal, result = await self.as_caller(context, controller.finished_result, job_id)
+            principal, result = await self._own_recent(context, job_id)
+            if principal is None:  # NotFound unless the caller may see the job.
+                principal, result = await self.as_caller(context, controller.finished_result, job_id)
             if result is None:
                 abandon.begin(job_id)
                 try:
@@ -245,6 +262,17 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         finally:
             arrival.unwatch()
         return sc.GetControllerJobResultsResponse(result=mc.ControllerJobExecutionResult.FromString(result))
+
+    async def _own_recent(self, context: grpc.aio.ServicerContext, job_id: str,
+                          ) -> tuple[Principal | None, bytes | None]:
+        """(the caller, the result or None while it runs) for a job they submitted here
+        (``recent.py``), without a thread hop or a database read; (None, None) otherwise."""
+        known = await cached_caller(self.ctx, context.invocation_metadata())
+        if known is None:
+            return None, None
+        principal, generation = known
+        mine, result = RECENT.lookup(self.ctx.db.engine.url, generation, principal.user_id, job_id)
+        return (principal, result) if mine else (None, None)
 
     async def _wait_for(self, principal: Principal, job_id: str, arrival: notify.Arrival) -> bytes:
         deadline = time.monotonic() + RESULTS_WAIT_SECONDS

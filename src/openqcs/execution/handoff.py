@@ -47,6 +47,7 @@ class Idle(Generic[Job]):
         self._lock = threading.Lock()
         self._all: list[Inbox[Job]] = []
         self._free: list[Inbox[Job]] = []
+        self.rounds = 0  # how many times jobs were queued: a worker back from a job looks if it moved
 
     def register(self, inbox: Inbox[Job]) -> None:
         with self._lock:
@@ -80,6 +81,7 @@ class Idle(Generic[Job]):
     def wake_all(self) -> None:
         """Jobs were queued: every worker looks at the queue (at once if idle, else next)."""
         with self._lock:
+            self.rounds += 1
             inboxes = list(self._all)
         for inbox in inboxes:
             inbox.wake.set()

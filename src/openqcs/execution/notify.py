@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from openqcs.execution import handoff
+from openqcs.execution.recent import RECENT
 
 log = logging.getLogger("openqcs.execution.notify")
 
@@ -53,6 +54,8 @@ def queued() -> None:
 def finished(job_ids: list[str], result: bytes | None = None) -> None:
     """Wake everything waiting on these jobs in this process (results calls, the worker running it);
     ``result``: the one job's stored result, handed to its results calls so they need not read it."""
+    for job_id in job_ids:  # before the wake-ups: a results call watching from now finds it there
+        RECENT.finished(job_id, result if len(job_ids) == 1 else None)
     with _lock:
         callbacks = [cb for job_id in job_ids for cb in _waiters.pop(job_id, [])]
     for callback in callbacks:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, LargeBinary, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from openqcs.context import AppContext
@@ -25,6 +25,7 @@ from openqcs.execution import metrics, notify, results
 from openqcs.execution.models import FAILED, QUEUED, RUNNING, SUCCEEDED, ExecutionJob
 from openqcs.execution.usage import Biller, Usage, bill
 from openqcs.identity.accounts import Account
+from openqcs.reservations.prepared import write_transaction
 
 MAX_ATTEMPTS = 3
 
@@ -57,13 +58,13 @@ def _fair_order() -> tuple[Any, ...]:
 
 # Built once (every claim and submission runs them): only ``now`` changes.
 _NOW = bindparam("now", type_=UTCDateTime())
-_ANY_TAKEABLE = select(ExecutionJob.id).where(_takeable(_NOW)).limit(1)
+ANY_TAKEABLE = select(ExecutionJob.id).where(_takeable(_NOW)).limit(1)
 _NEXT = select(ExecutionJob).where(_takeable(_NOW)).order_by(*_fair_order()).limit(1)
 _NEXT_LOCKED = _NEXT.with_for_update(of=ExecutionJob, skip_locked=True)
 
 
 def anything_takeable(session: Session, now: datetime) -> bool:
-    return session.scalar(_ANY_TAKEABLE, {"now": now}) is not None
+    return session.scalar(ANY_TAKEABLE, {"now": now}) is not None
 
 
 def _claimed(job: ExecutionJob) -> Claimed:
@@ -146,25 +147,19 @@ def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: by
     """Record the job's end and bill it (through ``biller``, else at once); False when it was no
     longer this worker's (result dropped)."""
     now = ctx.clock.now()
-    values = {"status": status, "result": result, "finished_time": now, "duration_us": duration_us,
-              "lease_until": None}
-    if status != SUCCEEDED:
-        values["status_message"] = results.pb.ControllerJobExecutionResult.FromString(result).status_message
-    with ctx.db.session(write=True) as session:
-        # One statement (no ORM load): this is on the path of every result.
-        account = session.execute(
-            update(ExecutionJob)
-            .where(ExecutionJob.id == job.id, ExecutionJob.status == RUNNING, ExecutionJob.worker_id == worker_id)
-            .values(**values)
-            .returning(ExecutionJob.account_type, ExecutionJob.account_id, ExecutionJob.processor_id)
-            .execution_options(synchronize_session=False)).first()
+    message = "" if status == SUCCEEDED else results.pb.ControllerJobExecutionResult.FromString(result).status_message
+    # One statement on the driver's cursor (prepared.py): this is on the path of every result.
+    with write_transaction(ctx.db) as tx:
+        account = tx.one(_STORE, {"job_id": job.id, "worker": worker_id, "status": status, "result": result,
+                                  "finished": now, "duration": duration_us, "message": message})
         if account is None:
             return False
-        notify.publish_finished(session, [job.id])
+        if not ctx.db.is_sqlite:
+            tx.run(_NOTIFY_FINISHED, {"id": job.id})
     notify.finished([job.id], result)
     if status == SUCCEEDED:
         # Billed after the result is out, so billing never delays it; until its entry lands,
-        # admission counts the finished job as outstanding (admission.outstanding_jobs).
+        # admission counts the finished job as outstanding (admission.OUTSTANDING).
         account_type, account_id, processor_id = account
         usage = Usage(job.id, Account(account_id, account_type), processor_id, int(duration_us), now)
         if biller is None:
@@ -172,6 +167,16 @@ def store(ctx: AppContext, job: Claimed, worker_id: str, status: str, result: by
         else:
             biller.add(usage)
     return True
+
+
+_JOBS = cast(Table, ExecutionJob.__table__)
+_STORE = (update(_JOBS)
+          .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.status == RUNNING, _JOBS.c.worker_id == bindparam("worker"))
+          .values(status=bindparam("status"), result=bindparam("result", type_=LargeBinary()),
+                  finished_time=bindparam("finished", type_=UTCDateTime()), duration_us=bindparam("duration"),
+                  status_message=bindparam("message"), lease_until=None)
+          .returning(_JOBS.c.account_type, _JOBS.c.account_id, _JOBS.c.processor_id))
+_NOTIFY_FINISHED = select(func.pg_notify(notify.FINISHED_CHANNEL, bindparam("id")))
 
 
 def release(ctx: AppContext, job: Claimed, worker_id: str, why: str) -> str | None:

@@ -24,11 +24,11 @@ def success(readout: Mapping[str, Any], memory: Mapping[str, Any], duration_us: 
             matrix = matrix.reshape(-1, 1)
         for index in range(matrix.shape[1]):
             column = matrix[:, index]
+            # tolist(): Python ints in one C loop (a generator of int() per shot cost ~0.3 ms at 1000 shots)
             message.readout_values[stream_key(name, index)].integer_values.values.extend(
-                int(v) for v in np.rint(np.real(column)).astype(np.int64))
+                np.rint(np.real(column)).astype(np.int64).tolist())
     for name, values in (memory or {}).items():
-        flat = np.asarray(values, dtype=float).ravel()
-        message.memory_values[name].real.data.extend(float(v) for v in flat)
+        message.memory_values[name].real.data.extend(np.asarray(values, dtype=float).ravel().tolist())
     return message.SerializeToString()
 
 

@@ -4,7 +4,7 @@ A job's usage is billed after its result is pushed; done right there, each job's
 transaction competes with the client's next Execute for the interpreter and SQLite's write
 lock. The biller collects finished jobs and bills them together BATCH_SECONDS later, in one
 transaction (if it fails, each job in its own). Until a job is billed, admission counts it as
-not billed yet (``admission.outstanding_jobs``, for up to ``admission.BILLING_GRACE_SECONDS``).
+not billed yet (``admission.OUTSTANDING``, for up to ``admission.BILLING_GRACE_SECONDS``).
 
 Nothing is lost on a crash: at start and every SWEEP_SECONDS the biller also bills finished
 jobs that have no billed mark (a process that died between the result and its batch, a batch

@@ -200,16 +200,23 @@ class Worker:
     def run(self) -> None:
         handoff.IDLE.register(self.inbox)
         try:
-            woken = False
+            woken, look = False, True
+            seen = handoff.IDLE.rounds
             while not self.stopping.is_set():
                 try:
-                    self.inbox.wake.clear()  # before looking: a job queued from now on wakes the wait below
-                    if self.run_one(look=not woken):
-                        woken = False
-                        continue
+                    if look:
+                        self.inbox.wake.clear()  # before looking: a job queued from now on wakes the wait below
+                        seen = handoff.IDLE.rounds
+                        if self.run_one(look=not woken):
+                            woken = False
+                            continue
                     woken, handed = self._idle()
+                    look = True
                     if handed is not None:
                         self.run_job(handed)
+                        # Back from a handed job: the queue needs a look only if jobs were queued
+                        # meanwhile (other processes' and expired leases: at the next poll).
+                        woken, look = False, handoff.IDLE.rounds != seen
                 except Exception:
                     log.exception("worker loop failed; retrying")
                     self.stopping.wait(1.0)
@@ -222,6 +229,7 @@ class Worker:
         woken = self.inbox.wake.wait(self.poll_seconds)
         if handoff.IDLE.withdraw(self.inbox):
             return woken, None
+        self.inbox.wake.clear()  # the delivery's; a queue wake-up meanwhile shows in IDLE.rounds
         return False, self.inbox.receive()  # reserved by a submission: its job once committed
 
     def stop(self) -> None:

@@ -97,18 +97,23 @@ def cached_principal(ctx: AppContext, token: str) -> Principal | None:
 
 def authenticate(ctx: AppContext, header: str | None) -> Principal | None:
     """The caller behind an ``Authorization`` header (None without one); Unauthenticated otherwise."""
+    return verify(ctx, header)[0]
+
+
+def verify(ctx: AppContext, header: str | None) -> tuple[Principal | None, int | None]:
+    """``authenticate``, with the auth generation it was checked under (None: not known)."""
     token = bearer_token(header)
     if token is None:
-        return None
+        return None, None
     auth = authority(ctx)
     # Read the generation before the lookup: a change committed in between then shows up as a
     # newer generation on the next request, and this entry is never used.
     generation = auth.generations.read()
     hit = auth.cache.get(token, generation, ctx.clock.now().timestamp())
     if hit is not None:
-        return hit
+        return hit, generation
     claims = ctx.tokens.verify(token)
     with ctx.db.session() as session:
         principal = principal_from_claims(session, claims, ctx.settings, ctx.clock)
     auth.cache.put(token, generation, float(claims["exp"]), principal)
-    return principal
+    return principal, generation
