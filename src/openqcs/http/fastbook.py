@@ -102,7 +102,8 @@ class FastBooking:
         if counters is None or None in counters:
             return None  # a counter row is missing: Litestar's readers put it back
         auth, processors, prices = counters
-        principal = self._principal(headers[b"authorization"], auth)
+        now = ctx.clock.now()
+        principal = self._principal(headers[b"authorization"], auth, now.timestamp())
         if principal is None or principal.is_admin:  # an administrator's account needs a lookup
             return None
         try:
@@ -117,15 +118,15 @@ class FastBooking:
             return None  # not known to be visible yet: Litestar looks (and fills the views)
         return flows.create_reservation(
             ctx.db, principal, account, data.quantumProcessorId, data.startTime, data.endTime, data.notes or "",
-            now=ctx.clock.now(), settings=ctx.settings, processor_visible=True, wait=False,
+            now=now, settings=ctx.settings, processor_visible=True, wait=False,
             rate=rate_cache(ctx.db).rate_under(prices, data.quantumProcessorId))
 
-    def _principal(self, header: bytes, generation: int) -> Principal | None:
+    def _principal(self, header: bytes, generation: int, now: float) -> Principal | None:
         try:
             token = bearer_token(header.decode("latin-1"))
         except OpenQCSError:
             return None
-        return authority(self.ctx).cache.get(token, generation, self.ctx.clock.now().timestamp()) if token else None
+        return authority(self.ctx).cache.get(token, generation, now) if token else None
 
 
 def _replay(events: list[Event], receive: Receive) -> Receive:

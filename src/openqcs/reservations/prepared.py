@@ -13,11 +13,13 @@ the callers and the HTTP layer already handle.
 from __future__ import annotations
 
 import functools
+import operator
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Dialect, Insert
 from sqlalchemy.exc import DBAPIError
@@ -26,10 +28,15 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from openqcs.db.engine import Database
 
-Processor = Callable[[Any], Any] | None
-# SQL, positional bind names (None: named binds), per bind its processor and fixed value if any
-Compiled = tuple[str, tuple[str, ...] | None, dict[str, tuple[Processor, object]]]
-_GIVEN = object()  # a bind the caller gives
+Processor = Callable[[Any], Any]
+
+
+class Compiled(NamedTuple):
+    sql: str
+    plain: tuple[str, ...]  # binds the caller gives, passed as they are
+    processed: tuple[tuple[str, Processor], ...]  # binds the caller gives, through their type's processor
+    fixed: dict[str, Any]  # binds with a value of their own, processed already
+    positional: Callable[[dict[str, Any]], tuple[Any, ...]] | None  # the values in the SQL's order
 
 
 @functools.lru_cache(maxsize=64)  # keyed by statement objects: module constants, a few of them
@@ -38,12 +45,22 @@ def compiled(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) 
     columns: no Python-side defaults). Binds with a value of their own (``LIMIT 1``) keep it."""
     done = statement.compile(dialect=dialect, column_keys=list(keys))
     assert isinstance(done, SQLCompiler)
-    binds: dict[str, tuple[Processor, object]] = {}
+    plain, processed, fixed = [], [], {}
     for name, bind in done.binds.items():
-        binds[name] = (bind.type.dialect_impl(dialect).bind_processor(dialect),
-                       _GIVEN if bind.required else bind.effective_value)
+        fn = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if not bind.required:
+            value = bind.effective_value
+            fixed[name] = fn(value) if fn is not None else value
+        elif fn is None:
+            plain.append(name)
+        else:
+            processed.append((name, fn))
     order = tuple(done.positiontup) if done.positional and done.positiontup else None
-    return done.string, order, binds
+    positional: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None
+    if order is not None:
+        pick = operator.itemgetter(*order)
+        positional = pick if len(order) > 1 else (lambda values: (pick(values),))
+    return Compiled(done.string, tuple(plain), tuple(processed), fixed, positional)
 
 
 class Transaction:
@@ -52,19 +69,31 @@ class Transaction:
     def __init__(self, cursor: Any, dialect: Dialect) -> None:
         self.cursor = cursor
         self.dialect = dialect
+        # Processed datetimes (immutable) by (processor, the value's id): one transaction passes
+        # the same times (its ``now``, the slot) to several statements, and formatting costs.
+        self._done: dict[tuple[Processor, int], tuple[Any, Any]] = {}
 
     def run(self, statement: ClauseElement, params: Mapping[str, Any]) -> None:
         keys = tuple(params) if isinstance(statement, Insert) else ()
-        sql, order, binds = compiled(statement, self.dialect, keys)
-        values = {}
-        for name, (fn, fixed) in binds.items():
-            value = params[name] if fixed is _GIVEN else fixed
-            values[name] = fn(value) if fn is not None else value
-        args = tuple(values[name] for name in order) if order is not None else values
+        plan = compiled(statement, self.dialect, keys)
+        values = {name: params[name] for name in plan.plain}
+        done = self._done
+        for name, fn in plan.processed:
+            value = params[name]
+            if type(value) is not datetime:
+                values[name] = fn(value)
+                continue
+            hit = done.get((fn, id(value)))
+            if hit is None or hit[0] is not value:
+                hit = done[fn, id(value)] = (value, fn(value))  # keeps the value alive: its id stays its own
+            values[name] = hit[1]
+        if plan.fixed:
+            values.update(plan.fixed)
+        args = plan.positional(values) if plan.positional is not None else values
         try:
-            self.cursor.execute(sql, args)
+            self.cursor.execute(plan.sql, args)
         except self.dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(sql, args, exc, self.dialect.loaded_dbapi.Error) from exc
+            raise DBAPIError.instance(plan.sql, args, exc, self.dialect.loaded_dbapi.Error) from exc
 
     def one(self, statement: ClauseElement, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row of the statement's result (a SELECT, or RETURNING), or None."""
