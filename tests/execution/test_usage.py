@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from openqcs.billing import pricing, service
 from openqcs.billing import usage as billing_usage
@@ -152,7 +152,27 @@ def test_a_finished_job_without_usage_is_billed_once_by_a_freshly_started_server
             server.close()
 
 
-def test_billing_a_job_sends_five_statements_whatever_the_account_history(store):
+def _counting_at_the_driver(session, statements: list[str]):
+    """Count what the session's connection sends at its driver (billing bypasses SQLAlchemy's
+    execution layer); returns a function that stops counting."""
+    driver = session.connection().connection.driver_connection
+    if session.get_bind().dialect.name == "sqlite":
+        # Not statements sent: trigger bodies, and SQLite's second report of a RETURNING statement.
+        driver.set_trace_callback(lambda sql: None if sql.startswith("--") or (
+            "RETURNING" in sql and statements[-1:] == [sql]) else statements.append(sql))
+        return lambda: driver.set_trace_callback(None)
+    import psycopg
+
+    class Counting(psycopg.Cursor):
+        def execute(self, query, params=None, **kw):
+            statements.append(str(query))
+            return super().execute(query, params, **kw)
+
+    before, driver.cursor_factory = driver.cursor_factory, Counting
+    return lambda: setattr(driver, "cursor_factory", before)
+
+
+def test_billing_jobs_sends_five_statements_whatever_the_account_history(store):
     _, _, _, ctx = store
     user = make_user(ctx)
     account = Account(user.idp_id, "user")
@@ -161,16 +181,11 @@ def test_billing_a_job_sends_five_statements_whatever_the_account_history(store)
     now = ctx.clock.now()
     prices = {product: service.DEFAULT_EVENT_PRICES[product] for product in billing_usage.JOB_PRODUCTS}
     statements: list[str] = []
-
-    def counted(_conn, _cursor, sql, *_args) -> None:
-        if not sql.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE belongs to the transaction
-            statements.append(sql)
-
-    event.listen(ctx.db.engine, "before_cursor_execute", counted)
-    try:
-        counts = []
-        for history in range(3):
-            with ctx.db.session(write=True) as s:
+    counts = []
+    for history in range(3):
+        with ctx.db.session(write=True) as s:
+            stop = _counting_at_the_driver(s, statements)
+            try:
                 statements.clear()
                 job = billing_usage.JobUsage(f"job-{secrets.token_hex(6)}-{history}", account, processor, 50_000, now)
                 assert billing_usage.bill_job(s, job, prices)
@@ -178,7 +193,26 @@ def test_billing_a_job_sends_five_statements_whatever_the_account_history(store)
                 statements.clear()
                 assert not billing_usage.bill_job(s, job, prices)  # billed already: the mark alone
                 counts.append(len(statements))
-    finally:
-        event.remove(ctx.db.engine, "before_cursor_execute", counted)
+            finally:
+                stop()
     # mark, totals (locked), their increment, balance, entries; a second time only the mark
     assert counts == [5, 1] * 3
+    # A batch of one account's jobs: about as many as one job.
+    batch = [(billing_usage.JobUsage(f"job-{secrets.token_hex(6)}-b{i}", account, processor, 50_000, now), prices)
+             for i in range(10)]
+    with ctx.db.session(write=True) as s:
+        stop = _counting_at_the_driver(s, statements)
+        try:
+            statements.clear()
+            with billing_usage._in_session(s) as tx:
+                assert billing_usage.bill_jobs(tx, batch) == 10
+            assert len(statements) == 5
+        finally:
+            stop()
+    with ctx.db.session() as s:
+        entries = s.scalars(select(LedgerEntry).where(LedgerEntry.reference.in_([j.reference for j, _ in batch]))).all()
+        assert service.balance_cents(s, account) == service.ledger_sum_cents(s, account)
+    assert sorted(e.reference for e in entries if e.product == "qpuJobCompletion") == sorted(j.reference for j, _ in batch)
+    # Each job pays what it would alone: 10 jobs as 10 times one (these prices have no tiers).
+    assert sum(e.amount_cents for e in entries) == 10 * sum(
+        e.amount_cents for e in s.scalars(select(LedgerEntry).where(LedgerEntry.account_id == account.id, LedgerEntry.reference.like("job-%-0"))).all())

@@ -8,7 +8,7 @@ not billed yet (``admission.OUTSTANDING``, for up to ``admission.BILLING_GRACE_S
 
 Nothing is lost on a crash: at start and every SWEEP_SECONDS the biller also bills finished
 jobs that have no billed mark (a process that died between the result and its batch, a batch
-that failed). Billing is once per job whoever does it (``billing.usage.bill_job``).
+that failed). Billing is once per job whoever does it (``billing.usage.bill_jobs``).
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, String, TextualSelect, bindparam, text
 
 from openqcs.billing.rates import rate_cache
-from openqcs.billing.usage import JobUsage, bill_job
+from openqcs.billing.usage import JobUsage, bill_jobs
 from openqcs.context import AppContext
 from openqcs.db.base import UTCDateTime
 from openqcs.execution import metrics
 from openqcs.execution.models import SUCCEEDED
 from openqcs.identity.accounts import Account
+from openqcs.reservations.prepared import write_transaction
 
 BATCH_SECONDS = 0.2
 SWEEP_SECONDS = 30.0
@@ -49,9 +50,9 @@ class Usage:
 def _bill_all(ctx: AppContext, usages: list[Usage]) -> int:
     prices = rate_cache(ctx.db)
     jobs = [(JobUsage(u.job_id, u.account, u.processor_id, u.duration_us, u.at), prices.usage_prices(u.processor_id))
-            for u in sorted(usages, key=lambda u: u.job_id)]  # one lock order for every biller
-    with ctx.db.session(write=True) as session:
-        return sum(bill_job(session, job, job_prices) for job, job_prices in jobs)
+            for u in usages]
+    with write_transaction(ctx.db) as tx:
+        return bill_jobs(tx, jobs)
 
 
 def bill(ctx: AppContext, usages: list[Usage]) -> int:
