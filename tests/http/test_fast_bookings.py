@@ -131,6 +131,41 @@ def test_refusals_of_a_warm_caller_keep_the_spec_s_words_and_charge_nothing(serv
     assert len(_bookings_of(server, user.token)) == 1
 
 
+def test_the_account_comes_from_the_body_else_the_headers_else_the_caller(server):
+    ctx = server.ctx
+    processor = make_processor(ctx)
+    member = make_user(ctx, groups=("fast-headers",))
+    group = Account("fast-headers", "group")
+    fund_account(ctx, group, 10_000)
+    start = slot(ctx, days=7)
+    as_group = {"X-QCS-ACCOUNT-ID": "fast-headers", "X-QCS-ACCOUNT-TYPE": "group"}
+    with server.client(member.token) as client:
+        warm = client.post("/v1/reservations", json=_booking(processor, start, accountId="fast-headers",
+                                                             accountType="group"))
+        assert warm.status_code == 201, warm.text
+        served = _served_here(server)
+        by_headers = client.post("/v1/reservations", headers=as_group,
+                                 json=_booking(processor, start + timedelta(hours=1)))
+        assert by_headers.status_code == 201, by_headers.text
+        assert (by_headers.json()["accountId"], by_headers.json()["accountType"]) == ("fast-headers", "group")
+        assert by_headers.json()["createdByAccountId"] == member.idp_id
+        # The body wins over the headers: the member's own account has no credit.
+        own = client.post("/v1/reservations", headers=as_group,
+                          json=_booking(processor, start + timedelta(hours=2), accountId=member.idp_id,
+                                        accountType="user"))
+        assert own.status_code == 402, own.text
+        # Field by field: the body's id with the headers' type names a group that is not the member's.
+        mixed = client.post("/v1/reservations", headers=as_group,
+                            json=_booking(processor, start + timedelta(hours=2), accountId=member.idp_id))
+        assert mixed.status_code == 403, mixed.text
+        robot = client.post("/v1/reservations", headers={"X-QCS-ACCOUNT-ID": "x", "X-QCS-ACCOUNT-TYPE": "robot"},
+                            json=_booking(processor, start + timedelta(hours=3)))
+        assert robot.status_code == 422 and robot.json()["validationErrors"][0]["in"] == "header"
+    if ctx.db.is_sqlite:
+        assert _served_here(server) == served + 1
+    assert balance(ctx, group) == 10_000 - 2 * 150
+
+
 def test_unknown_and_stale_tokens_are_401_through_litestar(server):
     ctx = server.ctx
     processor = make_processor(ctx)
