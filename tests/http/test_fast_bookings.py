@@ -31,9 +31,16 @@ def _booking(processor: str, start, minutes: int = 15, **extra) -> dict:
 
 def _served_here(server) -> float:
     """How many CreateReservations the server answered in front of Litestar so far."""
+    return _metric(server, r'openqcs_http_fast_answers_total\{operation="CreateReservation"\}')
+
+
+def _metric(server, series: str) -> float:
     text = server.raw_client().get("/metrics").text
-    found = re.search(r'openqcs_http_fast_answers_total\{operation="CreateReservation"\} (\S+)', text)
+    found = re.search(series + r" (\S+)", text)
     return float(found.group(1)) if found else 0.0
+
+
+_BOOKED = r'openqcs_http_requests_total\{method="POST",operation="CreateReservation",status="201"\}'
 
 
 def _bookings_of(server, token: str) -> list[dict]:
@@ -50,7 +57,7 @@ def test_a_warm_booking_is_answered_as_litestar_answers_it(server):
     account = Account(user.idp_id, "user")
     fund_account(ctx, account, 10_000)
     start = slot(ctx, days=3)
-    served = _served_here(server)
+    served, booked = _served_here(server), _metric(server, _BOOKED)
     with server.client(user.token) as client:
         # A token and processor view not seen before: Litestar verifies, looks up and books.
         first = client.post("/v1/reservations", json=_booking(processor, start, 30, notes="first"))
@@ -61,6 +68,7 @@ def test_a_warm_booking_is_answered_as_litestar_answers_it(server):
     assert first.status_code == second.status_code == 201, (first.text, second.text)
     if ctx.db.is_sqlite:
         assert _served_here(server) == served + 1, "the second booking was not served by the fast path"
+    assert _metric(server, _BOOKED) == booked + 2  # both under the operation's own name
 
     assert {k: v for k, v in first.headers.items() if k not in _VARYING} == \
         {k: v for k, v in second.headers.items() if k not in _VARYING}
