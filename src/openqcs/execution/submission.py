@@ -27,7 +27,7 @@ from openqcs.billing.rates import RateCache
 from openqcs.db.base import UTCDateTime
 from openqcs.errors import PaymentRequired
 from openqcs.execution import notify, queue
-from openqcs.execution.admission import BILLING_GRACE_SECONDS, OUTSTANDING, Cost
+from openqcs.execution.admission import BILLING_GRACE_SECONDS, OUTSTANDING, OUTSTANDING_BOUND, Cost
 from openqcs.execution.handoff import Inbox
 from openqcs.execution.models import QUEUED, RUNNING, ExecutionJob
 from openqcs.execution.queue import Claimed
@@ -91,13 +91,14 @@ def check_credit(tx: Transaction, account: Account, processor_id: str, jobs: int
     counting its jobs not billed yet."""
     row = tx.one(_BALANCE, {"type": account.type, "id": account.id})
     balance = int(row[0]) if row else 0
-    since = now - timedelta(seconds=BILLING_GRACE_SECONDS)
-    counted = tx.one(OUTSTANDING, {"type": account.type, "id": account.id, "since": since})
-    outstanding = int(counted[0] or 0) if counted else 0
     rule = rates.usage_prices(processor_id)["qpuJobCompletion"].rule
-    price = pricing.amount_cents(rule, jobs + outstanding)
-    if price <= 0 or balance >= price:
-        return
+    params = {"type": account.type, "id": account.id, "since": now - timedelta(seconds=BILLING_GRACE_SECONDS)}
+    for statement in (OUTSTANDING_BOUND, OUTSTANDING):  # the exact count only when the bound is too much
+        counted = tx.one(statement, params)
+        outstanding = int(counted[0] or 0) if counted else 0
+        price = pricing.amount_cents(rule, jobs + outstanding)
+        if price <= 0 or balance >= price:
+            return
     raise PaymentRequired(
         f"insufficient credit: {jobs} job(s) on {processor_id}"
         + (f" (after {outstanding} not billed yet)" if outstanding else "")

@@ -57,9 +57,21 @@ def _keyed_device(isa: Isa, key: Hashable) -> Device:
 
 def check_program(quil: str, isa: Isa, *, isa_key: Hashable | None = None) -> ProgramInfo:
     """Parse and check a program against a processor's ISA; raise InvalidArgument when it cannot
-    run. ``isa_key``: see ``device_of``."""
+    run. ``isa_key``: see ``device_of``; with one, a program that passed is not checked again
+    (every parametric re-run submits the same program)."""
+    if isa_key is None:
+        return _check(quil, isa, None)
+    return _checked(quil, isa, isa_key)
+
+
+@cached(LRUCache(maxsize=256), key=lambda quil, isa, key: (quil, key), lock=threading.Lock())
+def _checked(quil: str, isa: Isa, key: Hashable) -> ProgramInfo:
+    return _check(quil, isa, key)
+
+
+def _check(quil: str, isa: Isa, key: Hashable | None) -> ProgramInfo:
     program = _parse(quil)
-    check_against(program, device_of(isa, isa_key))
+    check_against(program, device_of(isa, key))
     return ProgramInfo(dict(program.readout), dict(program.parameters), tuple(program.qubits), dict(program.regions))
 
 
