@@ -4,6 +4,7 @@ issuer) and no port taken."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -94,3 +95,39 @@ def test_sigterm_during_or_right_after_start_exits_within_seconds_leaving_nothin
         if process.poll() is None:
             process.kill()
             process.wait(5)
+
+
+def test_serve_flags_choose_the_ports_and_database(tmp_path):
+    """`serve`'s flags are read without Typer on the way to the server: they still win over the
+    environment, as `openqcs serve --help` documents them."""
+    process, env = _start_with(tmp_path, ["--port", str(port := free_port()), f"--grpc-port={free_port()}",
+                                          "--data-dir", str(tmp_path), "--no-migrate", "--api-only"])
+    try:
+        _wait_http({**env, "OPENQCS_HTTP_PORT": str(port)}, process)
+        assert port_is_free("127.0.0.1", int(env["OPENQCS_HTTP_PORT"]))  # the environment's port is unused
+    finally:
+        process.terminate()
+        try:
+            process.wait(EXIT_SECONDS)
+        finally:
+            for pid in _session(process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("flags", [["--port", "eighty"], ["--no-such-flag"]])
+def test_serve_refuses_a_bad_flag_with_the_usage_error(tmp_path, flags):
+    done = subprocess.run([OPENQCS, "serve", *flags], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "OPENQCS_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 2
+    assert "Usage: openqcs serve" in done.stderr
+
+
+def _start_with(tmp_path: Path, flags: list[str]) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    upgrade(f"sqlite:///{tmp_path}/openqcs.db")
+    env = {**os.environ, "OPENQCS_HOST": "127.0.0.1", "OPENQCS_HTTP_PORT": str(free_port()),
+           "OPENQCS_HTTPS_PORT": "0", "OPENQCS_DATA_DIR": "/nonexistent/openqcs", "OPENQCS_LOG_LEVEL": "WARNING"}
+    env.pop("OPENQCS_DATABASE_URL", None)
+    log = open(tmp_path / "server.log", "ab")  # noqa: SIM115 - the server writes to it after we return
+    return subprocess.Popen([OPENQCS, "serve", *flags], env=env, stdout=log, stderr=log,
+                            start_new_session=True), env
