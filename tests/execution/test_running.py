@@ -17,7 +17,7 @@ LONGER = wide_program(25, 400)
 
 
 def simulation_processes(server) -> list[psutil.Process]:
-    """The pebble worker processes: spawned children of the services process (itself a child of serve)."""
+    """The simulation processes: spawned children of the services process (itself a child of serve)."""
     serve = psutil.Process(server.process.pid)
     found = []
     for child in serve.children(recursive=True):
@@ -64,7 +64,7 @@ def test_cancelling_a_running_job_stops_its_process_and_frees_the_slot(server, s
     assert "cancelled by the user while it ran" in result.status_message
     status = stubs.call("GetControllerJobStatus", sc.GetControllerJobStatusRequest(job_id=long_id)).status
     assert status == sc.GetControllerJobStatusResponse.CANCELED
-    # The process that simulated it is stopped (pebble starts a new one in its slot)...
+    # The process that simulated it is stopped (a new one runs the next job)...
     process.wait(30)
     assert not process.is_running()
     # ...and the slot runs the next job; with one worker it would otherwise wait for the long one.

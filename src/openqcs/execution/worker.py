@@ -15,8 +15,6 @@ import secrets
 import socket
 import threading
 import time
-from concurrent.futures import BrokenExecutor as BrokenProcessPool
-from concurrent.futures import CancelledError, Future
 from datetime import timedelta
 
 import msgspec
@@ -28,7 +26,7 @@ from openqcs.errors import OpenQCSError
 from openqcs.execution import handoff, metrics, notify, queue, results
 from openqcs.execution.admission import engine_for
 from openqcs.execution.models import FAILED, SUCCEEDED
-from openqcs.execution.pool import Outcome, SimulationPool, Task
+from openqcs.execution.pool import SimulationDied, SimulationProcess, Stopped, Task
 from openqcs.execution.queue import Claimed
 from openqcs.execution.service import isa_version
 from openqcs.execution.usage import Biller
@@ -58,10 +56,10 @@ def time_limit_message(limit: float) -> str:
 
 
 class Worker:
-    def __init__(self, ctx: AppContext, pool: SimulationPool | None = None, *, name: str | None = None,
+    def __init__(self, ctx: AppContext, process: SimulationProcess | None = None, *, name: str | None = None,
                  poll_seconds: float = 0.25, biller: Biller | None = None) -> None:
         self.ctx = ctx
-        self.pool = pool
+        self.process = process
         self.biller = biller
         self.id = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.poll_seconds = poll_seconds
@@ -117,10 +115,9 @@ class Worker:
         except OpenQCSError as exc:
             self._end(job, FAILED, results.user_failure(exc.message), 0, started)
             return
-        if self.pool is None:
-            raise RuntimeError("this worker has no simulation pool; it can only claim and store")
-        future = self.pool.submit(task, self.limit)
-        outcome = self._wait(job, future)
+        if self.process is None:
+            raise RuntimeError("this worker has no simulation process; it can only claim and store")
+        outcome = self._simulate(job, task, self.process)
         if outcome is None:
             return  # cancelled or taken over: nothing of ours to store
         status, result, duration = outcome
@@ -142,48 +139,47 @@ class Worker:
         else:
             log.warning("job taken over or cancelled; result dropped", extra={"job": job.id})
 
-    def _wait(self, job: Claimed, future: Future[Outcome]) -> tuple[str, bytes, int] | None:
-        """Wait for the simulation, renewing the lease; stop it when the job is cancelled."""
-        woken = threading.Event()
-        future.add_done_callback(lambda _: woken.set())
-        unwatch = notify.watch(job.id, lambda _: woken.set())  # a cancel in this process finishes the job
+    def _simulate(self, job: Claimed, task: Task, process: SimulationProcess) -> tuple[str, bytes, int] | None:
+        """Simulate, renewing the lease while it runs; stop it when the job is cancelled or taken
+        over (None: nothing of ours to store)."""
+        woken = False
+
+        def wake(_: bytes | None) -> None:  # a cancel in this process finishes the job
+            nonlocal woken
+            woken = True
+            process.wake()
+
+        unwatch = notify.watch(job.id, wake)
         renew_every = self.lease.total_seconds() / 3
         next_renew = next_check = time.monotonic()
-        try:
-            while not future.done():
-                woken.wait(0.5)
-                now = time.monotonic()
-                if future.done():
-                    break
-                # Cancelled here (woken) or by another process (seen at the next check): stop it.
-                if woken.is_set() or now >= next_check:
-                    next_check = now + 1.0
-                    mine = (queue.renew(self.ctx, job.id, self.id, self.lease) if now >= next_renew
-                            else queue.still_mine(self.ctx, job.id, self.id))
-                    if now >= next_renew:
-                        next_renew = now + renew_every
-                    if not mine:
-                        future.cancel()
-                        metrics.transition(job.id, "stopped", reason="cancelled or taken over")
-                        return None
-                    if woken.is_set() and not future.done():
-                        woken.clear()
-                        unwatch = notify.watch(job.id, lambda _: woken.set())
-        finally:
-            unwatch()
-        return self._outcome(job, future)
 
-    def _outcome(self, job: Claimed, future: Future[Outcome]) -> tuple[str, bytes, int] | None:
-        from pebble import ProcessExpired
+        def keep_going() -> bool:
+            # Cancelled here (woken) or by another process (seen at the next check).
+            nonlocal woken, next_renew, next_check, unwatch
+            now = time.monotonic()
+            if not (woken or now >= next_check):
+                return True
+            next_check = now + 1.0
+            renewing = now >= next_renew
+            mine = (queue.renew(self.ctx, job.id, self.id, self.lease) if renewing
+                    else queue.still_mine(self.ctx, job.id, self.id))
+            if renewing:
+                next_renew = now + renew_every
+            if mine and woken:
+                woken = False
+                unwatch()
+                unwatch = notify.watch(job.id, wake)
+            return mine
 
         try:
-            out: Outcome = future.result()
-        except CancelledError:
+            out = process.run(task, self.limit, keep_going)
+        except Stopped:
+            metrics.transition(job.id, "stopped", reason="cancelled or taken over")
             return None
         except TimeoutError:
             return FAILED, results.user_failure(time_limit_message(self.limit or 0)), 0
-        except (ProcessExpired, BrokenProcessPool) as exc:
-            code = getattr(exc, "exitcode", None)
+        except SimulationDied as exc:
+            code = exc.exitcode
             why = f" (killed by signal {-code})" if code and code < 0 else f" (exit code {code})" if code else ""
             log.warning("simulation process stopped", extra={"job": job.id, "exitcode": code})
             return RELEASED, why.encode(), 0
@@ -194,6 +190,8 @@ class Worker:
         except Exception as exc:
             log.error("simulation failed", extra={"job": job.id, "error": repr(exc)})
             return FAILED, results.service_failure(f"the simulator failed: {type(exc).__name__}"), 0
+        finally:
+            unwatch()
         metrics.SIMULATOR_SECONDS.inc(out.seconds)
         return SUCCEEDED, results.success(out.readout, out.memory, out.duration_us), out.duration_us
 
@@ -238,19 +236,21 @@ class Worker:
 
 
 class Workers:
-    """``count`` worker threads over a pool of as many simulation processes (and, on PostgreSQL,
+    """``count`` worker threads, each with its simulation process (and, on PostgreSQL,
     the listener that wakes them for jobs queued by other processes)."""
 
     def __init__(self, ctx: AppContext, count: int) -> None:
-        self.pool = SimulationPool(count, ctx.settings.db_url) if count else None
+        self.processes = [SimulationProcess(ctx.settings.db_url) for _ in range(count)]
         self.biller = Biller(ctx)
-        self.workers = [Worker(ctx, self.pool, biller=self.biller) for _ in range(count)]
+        self.workers = [Worker(ctx, process, biller=self.biller) for process in self.processes]
         self.threads = [threading.Thread(target=w.run, name=f"openqcs-worker-{i}", daemon=True)
                         for i, w in enumerate(self.workers)]
         self.depth = threading.Thread(target=self._watch_depth, args=(ctx,), name="openqcs-queue-depth", daemon=True)
         self.stopping = threading.Event()
 
     def start(self) -> Workers:
+        for process in self.processes:  # spawned now, so the first job does not wait for an interpreter
+            process.start()
         for thread in self.threads:
             thread.start()
         self.depth.start()
@@ -268,11 +268,12 @@ class Workers:
         self.stopping.set()
         for worker in self.workers:
             worker.stop()
-        if self.pool is not None and timeout < 30:
-            self.pool.close()  # a quick stop: running simulations end, their jobs are taken again
+        if timeout < 30:  # a quick stop: running simulations end, their jobs are taken again
+            for process in self.processes:
+                process.stop()
         deadline = time.monotonic() + timeout
         for thread in self.threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if self.pool is not None:
-            self.pool.close()
+        for process in self.processes:
+            process.stop()
         self.biller.stop()  # after the workers: what they finished is billed
