@@ -36,7 +36,7 @@ from openqcs.execution.recent import RECENT
 from openqcs.execution.results import memory_from_values
 from openqcs.execution.service import billed_account
 from openqcs.identity.principal import Principal
-from openqcs.reservations.prepared import write_transaction
+from openqcs.reservations.prepared import Busy, nowait_transaction, write_transaction
 
 log = logging.getLogger("openqcs.execution.grpc")
 
@@ -182,12 +182,15 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
             memory_maps=[memory_from_values(c.memory_values) for c in request.execution_configurations],
             **_target(request))
 
-    def _execute(self, metadata: Any, subs: list[controller.Submission], *,
-                 hand: bool) -> tuple[Principal, list[list[str]], bool]:
+    def _execute(self, metadata: Any, subs: list[controller.Submission], *, hand: bool,
+                 caller: tuple[Principal, int] | None = None) -> tuple[Principal, list[list[str]], bool]:
         """Authenticate, check and queue (``hand``: the first job to an idle worker of ours when
         there is one); returns the caller, the job ids per submission and whether any of them
-        went to the queue."""
-        principal, auth_generation = verified_caller(self.ctx, metadata)
+        went to the queue.
+
+        ``caller``: already known from the principal cache; then on SQLite the transaction must
+        get the write lock at once, else Busy (this runs on the event loop, which must not wait)."""
+        principal, auth_generation = caller if caller is not None else verified_caller(self.ctx, metadata)
         if not subs:
             raise errors.InvalidArgument("requests is empty")
         generation = self.generations.read()
@@ -199,7 +202,7 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         runner = handoff.IDLE.reserve() if hand else None
         committed = False
         try:
-            batches, queued = self._queue(principal, checked, now, runner)
+            batches, queued = self._queue(principal, checked, now, runner, nowait=caller is not None)
             committed = True
             ids = [job_id for batch in batches for job_id in batch]
             RECENT.submitted(self.ctx.db.engine.url, auth_generation, principal.user_id, ids)
@@ -210,10 +213,10 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
         return principal, batches, queued
 
     def _queue(self, principal: Principal, checked: list[submission.Checked], now: datetime,
-               runner: handoff.Inbox[Any] | None) -> tuple[list[list[str]], bool]:
+               runner: handoff.Inbox[Any] | None, *, nowait: bool) -> tuple[list[list[str]], bool]:
         db = self.ctx.db
         try:
-            with write_transaction(db) as tx:
+            with (nowait_transaction if nowait else write_transaction)(db) as tx:
                 return submission.queue_jobs(tx, principal, checked, now, rates=rate_cache(db),
                                              postgres=not db.is_sqlite, runner=runner)
         except submission.ReservedByOther:
@@ -225,8 +228,18 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
     @rpc
     async def ExecuteControllerJob(self, request: sc.ExecuteControllerJobRequest,
                                    context: grpc.aio.ServicerContext) -> sc.ExecuteControllerJobResponse:
-        _principal, [ids], queued = await asyncio.to_thread(self._execute, context.invocation_metadata(),
-                                                           [self._submission(request)], hand=True)
+        metadata, subs = context.invocation_metadata(), [self._submission(request)]
+        done: tuple[Principal, list[list[str]], bool] | None = None
+        if self.ctx.db.is_sqlite:  # on the loop while the write lock is free: the thread hops cost more
+            caller = await cached_caller(self.ctx, metadata)
+            if caller is not None:
+                try:
+                    done = self._execute(metadata, subs, hand=True, caller=caller)
+                except Busy:
+                    pass
+        if done is None:
+            done = await asyncio.to_thread(self._execute, metadata, subs, hand=True)
+        _principal, [ids], queued = done
         if queued:
             controller.notify_queued()
         return sc.ExecuteControllerJobResponse(job_execution_ids=ids)
