@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from openqcs.execution.jobs import stream_key
 from openqcs.execution.proto import models_controller_pb2 as pb
 
@@ -17,6 +15,8 @@ Result = pb.ControllerJobExecutionResult
 
 def success(readout: Mapping[str, Any], memory: Mapping[str, Any], duration_us: int) -> bytes:
     """Readout registers (shots x length) become one integer stream per element, as translation mapped them."""
+    import numpy as np  # here: the services process would import it before gRPC binds (~80 ms)
+
     message = Result(status=Result.SUCCESS, execution_duration_microseconds=max(0, int(duration_us)))
     for name, values in readout.items():
         matrix = np.asarray(values)
