@@ -173,6 +173,34 @@ def test_results_of_a_job_submitted_here_still_check_the_caller(server, ideal):
         stubs.channel.close()
 
 
+def test_jobs_already_billed_do_not_count_against_the_credit_left(server, ideal):
+    """Admission counts recent jobs from an upper bound first; billed ones must not be held
+    against the account: with 3 cents, two billed 1-cent jobs leave room for a third."""
+    import time
+
+    from openqcs.billing.service import balance_cents
+    from openqcs.identity.accounts import Account
+
+    payer = funded_user(server.ctx, cents=3)
+    stubs = Stubs(server, payer.token)
+    try:
+        translated = translate(stubs, ideal, BELL, shots=5)
+        for _ in range(2):
+            assert results(stubs, execute(stubs, ideal, translated, {})[0]).status == SUCCESS
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # the biller's batch lands within a second
+            with server.ctx.db.session() as session:
+                if balance_cents(session, Account(payer.idp_id, "user")) == 1:
+                    break
+            time.sleep(0.1)
+        [third] = execute(stubs, ideal, translated, {})
+        assert results(stubs, third).status == SUCCESS
+        _, details = code_of(execute, stubs, ideal, translated, {})  # and then the credit is spent
+        assert "insufficient credit" in details
+    finally:
+        stubs.channel.close()
+
+
 def test_only_the_reservation_holder_may_execute(server, stubs, user):
     processor = add_processor(server.ctx)
     holder = funded_user(server.ctx, groups=("exec-team",))
