@@ -174,6 +174,9 @@ def _target(request: sc.ExecuteControllerJobRequest) -> dict[str, str]:
             "endpoint_id": request.endpoint_id if kind == "endpoint_id" else ""}
 
 
+LOOP_JOB_BYTES = 8192
+
+
 class ControllerService(_Base, sc_grpc.ControllerServicer):
     def _submission(self, request: sc.ExecuteControllerJobRequest) -> controller.Submission:
         encrypted = request.encrypted if request.HasField("encrypted") else mc.EncryptedControllerJob()
@@ -230,7 +233,9 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
                                    context: grpc.aio.ServicerContext) -> sc.ExecuteControllerJobResponse:
         metadata, subs = context.invocation_metadata(), [self._submission(request)]
         done: tuple[Principal, list[list[str]], bool] | None = None
-        if self.ctx.db.is_sqlite:  # on the loop while the write lock is free: the thread hops cost more
+        # On the loop while the write lock is free (the thread hops cost more than the work), for
+        # a small program only: checking a large one the first time must not hold up other calls.
+        if self.ctx.db.is_sqlite and len(subs[0].data) <= LOOP_JOB_BYTES:
             caller = await cached_caller(self.ctx, metadata)
             if caller is not None:
                 try:
