@@ -1,6 +1,7 @@
-"""CreateReservation in front of Litestar (http/fastbook.py, SQLite): a warm caller's booking is
-answered as Litestar answers it, refusals keep the spec's words, and nothing is booked or
-charged twice when a request is handed on (a refusal, a bad body, the write lock taken)."""
+"""CreateReservation in front of Litestar (http/fastbook.py, SQLite): a warm caller's booking and
+the booking's own refusals (409, 402) are answered as Litestar answers them, everything else is
+Litestar's, and nothing is booked or charged twice when a request is handed on (a bad body, a
+stranger's account, the write lock taken)."""
 
 from __future__ import annotations
 
@@ -89,28 +90,54 @@ def test_a_warm_booking_is_answered_as_litestar_answers_it(server):
     assert [r["id"] for r in _bookings_of(server, user.token)] == [one["id"], two["id"]]
 
 
-def test_refusals_of_a_warm_caller_keep_the_spec_s_words_and_charge_nothing(server):
+def _through_litestar(server, user, body: dict):
+    """The same request with a token the server has not seen, so Litestar answers it."""
+    token, _ = server.ctx.tokens.issue_access_token(subject=user.email, uid=user.idp_id, groups=[])
+    with server.client(token) as client:
+        return client.post("/v1/reservations", json=body)
+
+
+def _same_answer(fast, litestar) -> None:
+    assert fast.status_code == litestar.status_code
+    assert {k: v for k, v in fast.headers.items() if k not in _VARYING} == \
+        {k: v for k, v in litestar.headers.items() if k not in _VARYING}
+    assert {k: v for k, v in fast.json().items() if k != "requestId"} == \
+        {k: v for k, v in litestar.json().items() if k != "requestId"}
+    assert fast.json()["requestId"] == fast.headers["x-request-id"]
+
+
+def test_refusals_of_a_warm_caller_are_litestar_s_and_charge_nothing(server):
     ctx = server.ctx
     processor = make_processor(ctx)
     user, other = make_user(ctx, groups=("fast-team",)), make_user(ctx)
     account = Account(user.idp_id, "user")
     fund_account(ctx, account, 1_000)
     start = slot(ctx, days=4)
+    add_maintenance(ctx, processor, start + timedelta(hours=30), start + timedelta(hours=30, minutes=20))
     with server.client(user.token) as client, server.client(other.token) as stranger:
         assert client.post("/v1/reservations", json=_booking(processor, start)).status_code == 201  # warm
         served = _served_here(server)
 
-        overlap = client.post("/v1/reservations", json=_booking(processor, start + timedelta(minutes=-15), 30))
+        # Refused by the booking itself (rolled back): answered in front of Litestar, in its words.
+        overlapping = _booking(processor, start + timedelta(minutes=-15), 30)
+        overlap = client.post("/v1/reservations", json=overlapping)
         assert overlap.status_code == 409 and overlap.json()["code"] == "reservation_unavailable"
         assert processor in overlap.json()["message"]
-        add_maintenance(ctx, processor, start + timedelta(hours=30), start + timedelta(hours=30, minutes=20))
-        maintenance = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=30, minutes=15)))
+        _same_answer(overlap, _through_litestar(server, user, overlapping))
+        in_maintenance = _booking(processor, start + timedelta(hours=30, minutes=15))
+        maintenance = client.post("/v1/reservations", json=in_maintenance)
         assert maintenance.status_code == 409 and maintenance.json()["code"] == "reservation_unavailable"
-
-        poor = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=1), 24 * 60))
+        _same_answer(maintenance, _through_litestar(server, user, in_maintenance))
+        too_long = _booking(processor, start + timedelta(hours=1), 24 * 60)
+        poor = client.post("/v1/reservations", json=too_long)
         assert poor.status_code == 402 and poor.json()["code"] == "insufficient_payment"
         assert "850 available" in poor.json()["message"]
+        _same_answer(poor, _through_litestar(server, user, too_long))
+        if ctx.db.is_sqlite:
+            assert _served_here(server) == served + 3
+        served = _served_here(server)
 
+        # Everything else is Litestar's to say.
         unaligned = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=2, minutes=7)))
         assert unaligned.status_code == 422 and unaligned.json()["code"] == "validation_error"
         assert [p["path"] for p in unaligned.json()["validationErrors"]] == [["startTime"], ["endTime"]]
@@ -134,7 +161,7 @@ def test_refusals_of_a_warm_caller_keep_the_spec_s_words_and_charge_nothing(serv
         for refused in (overlap, maintenance, poor, unaligned, missing, malformed, not_mine, theirs):
             assert refused.json()["requestId"] == refused.headers["x-request-id"]
             assert refused.headers["content-type"] == "application/json; charset=utf-8"
-    assert _served_here(server) == served  # every refusal came from Litestar
+    assert _served_here(server) == served
     assert balance(ctx, account) == 1_000 - 150
     assert len(_bookings_of(server, user.token)) == 1
 
@@ -170,8 +197,32 @@ def test_the_account_comes_from_the_body_else_the_headers_else_the_caller(server
                             json=_booking(processor, start + timedelta(hours=3)))
         assert robot.status_code == 422 and robot.json()["validationErrors"][0]["in"] == "header"
     if ctx.db.is_sqlite:
-        assert _served_here(server) == served + 1
+        assert _served_here(server) == served + 2  # the booking by headers and the 402
     assert balance(ctx, group) == 10_000 - 2 * 150
+
+
+def test_the_ledger_names_the_booked_time_in_utc(server):
+    from sqlalchemy import select
+
+    from openqcs.billing.models import LedgerEntry
+
+    ctx = server.ctx
+    processor = make_processor(ctx)
+    user = make_user(ctx)
+    fund_account(ctx, Account(user.idp_id, "user"), 1_000)
+    start = slot(ctx, days=8)
+    local = (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+01:00")  # the same instant
+    with server.client(user.token) as client:
+        booked = [client.post("/v1/reservations", json={
+            "quantumProcessorId": processor, "startTime": at, "endTime": iso(begin + timedelta(minutes=15))})
+            for at, begin in ((iso(start - timedelta(hours=1)), start - timedelta(hours=1)), (local, start))]
+    assert [b.status_code for b in booked] == [201, 201], [b.text for b in booked]
+    with ctx.db.session() as session:
+        entry = session.scalars(select(LedgerEntry).where(
+            LedgerEntry.reference == f"reservation:{booked[1].json()['id']}")).one()
+    assert entry.description == (f"Reservation {booked[1].json()['id']} on {processor}, "
+                                 f"{start:%Y-%m-%d %H:%M}-{start + timedelta(minutes=15):%H:%M} UTC")
+    assert entry.amount_cents == -150
 
 
 def test_unknown_and_stale_tokens_are_401_through_litestar(server):

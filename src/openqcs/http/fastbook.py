@@ -10,9 +10,11 @@ Then ``reservations.flows.create_reservation`` books it on the event loop in a t
 that never waits for the write lock (``prepared.nowait_transaction``), and the answer is the
 201 Litestar would send, byte for byte.
 
-Anything else — an unknown token, a miss, the write lock taken (Busy), a refusal (409, 402,
-422), any error — goes on to Litestar with the body already read replayed, so every refusal
-comes from one place in the spec's words. A failed booking has rolled back, so Litestar may
+When the booking itself refuses (the slot is taken: 409; too little credit: 402) it has rolled
+back, and the refusal is sent from here in the Error shape of ``http/errors.py`` with the
+domain's own words, as Litestar would send it. Anything else — an unknown token, a miss, the
+write lock taken (Busy), a bad body or slot (422), 401/403, any other error — goes on to
+Litestar with the body already read replayed. A failed booking has rolled back, so Litestar may
 book it instead; once committed the answer is sent from here, whatever happens, so nothing is
 booked or charged twice.
 """
@@ -28,7 +30,8 @@ from openqcs.billing.rates import rate_cache
 from openqcs.context import AppContext
 from openqcs.core.faults import Receive
 from openqcs.db.generations import local_sqlite
-from openqcs.errors import OpenQCSError
+from openqcs.errors import Conflict, OpenQCSError, PaymentRequired
+from openqcs.http.errors import JSON, ErrorBody
 from openqcs.identity.accounts import ACCOUNT_TYPES, Account, may_act_for
 from openqcs.identity.authentication import authority, bearer_token
 from openqcs.identity.principal import Principal
@@ -75,8 +78,9 @@ class FastBooking:
             return names.count(_ACCOUNT_ID) <= 1 and names.count(_ACCOUNT_TYPE) <= 1
         return True
 
-    async def answer(self, receive: Receive, headers: Headers) -> tuple[Answer | None, Receive]:
-        """The 201, or None and a ``receive`` that gives Litestar the same request again."""
+    async def answer(self, scope: MutableMapping[str, Any], receive: Receive,
+                     headers: Headers) -> tuple[Answer | None, Receive]:
+        """The answer, or None and a ``receive`` that gives Litestar the same request again."""
         events: list[Event] = []
         body = b""
         while True:
@@ -87,13 +91,18 @@ class FastBooking:
             body += event.get("body", b"")
             if not event.get("more_body", False):
                 break
-        answer = self.book(headers, body)
+        answer = self.book(headers, body, scope.get("state", {}).get("request_id", ""))
         return answer, receive if answer is not None else _replay(events, receive)
 
-    def book(self, headers: Headers, body: bytes) -> Answer | None:
+    def book(self, headers: Headers, body: bytes, request_id: str) -> Answer | None:
         try:
             booked = self._book(headers, body)
-        except Exception:  # Busy, a refusal or a failure: rolled back, nothing booked or charged
+        except (Conflict, PaymentRequired) as exc:
+            # The booking itself refused (taken, or too little credit) and rolled back: Litestar
+            # would book the same way and refuse in these words (http/errors.domain_error).
+            refusal = _ENCODER.encode(ErrorBody(code=exc.code, message=exc.message, requestId=request_id))
+            return exc.status, {"content-type": JSON, "content-length": str(len(refusal))}, refusal, OPERATION
+        except Exception:  # Busy or a failure: rolled back, nothing booked or charged
             return None
         if booked is None:
             return None

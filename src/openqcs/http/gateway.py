@@ -78,7 +78,7 @@ class Gateway:
         if self.limiter is not None and await self.limiter.refused(scope, send, headers.get(b"authorization")):
             return
         if self.booking.wants(scope, headers):  # reads the body: Litestar gets it replayed if it must answer
-            answer, receive = await self.booking.answer(receive, headers)
+            answer, receive = await self.booking.answer(scope, receive, headers)
         else:
             answer = await self.fast.answer(scope, headers)
         if answer is None:
