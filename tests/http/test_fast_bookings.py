@@ -245,10 +245,9 @@ def test_unknown_and_stale_tokens_are_401_through_litestar(server):
     assert balance(ctx, account) == 850
 
 
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)  # the write lock is SQLite's
 def test_a_booking_that_finds_the_write_lock_taken_is_booked_once_by_litestar(server):
     ctx = server.ctx
-    if not ctx.db.is_sqlite:
-        pytest.skip("the write lock is SQLite's")
     processor = make_processor(ctx)
     user = make_user(ctx)
     account = Account(user.idp_id, "user")

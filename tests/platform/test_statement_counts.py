@@ -36,11 +36,11 @@ BOUNDS = {
     # one SELECT (after BEGIN on SQLite).
     "GetReservation": (0, 0),
     "GetReservation (Litestar)": (2, 1),
-    # Counted at the driver (it runs its statements on the driver's cursor): overlap check,
-    # insert, guarded debit, ledger entry; SQLite: BEGIN IMMEDIATE and COMMIT around them;
-    # PostgreSQL: the processor and price counters (read in the handler's thread) before them,
-    # and the processor's advisory lock before the insert.
-    "CreateReservation": (6, 7),
+    # Counted at the driver (it runs its statements on the driver's cursor). SQLite: BEGIN
+    # IMMEDIATE, insert unless maintenance (the trigger refuses an overlap), guarded debit, ledger
+    # entry, COMMIT. PostgreSQL: the processor and price counters (read in the handler's thread),
+    # overlap check, the processor's advisory lock, insert, debit, ledger entry.
+    "CreateReservation": (5, 7),
 }
 DRIVER_COUNTED = {"CreateReservation"}
 
