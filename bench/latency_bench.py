@@ -204,7 +204,7 @@ def floor(isa: dict, client: dict) -> list[float]:
     with stub_controller(isa) as url, tempfile.TemporaryDirectory(prefix="openqcs-latency-floor-") as directory, \
             database("sqlite", directory) as db_url, \
             live_server(db_url, directory, OPENQCS_LOG_LEVEL="ERROR", OPENQCS_EXECUTION_WORKERS="0",
-                        OPENQCS_PUBLIC_CONTROLLER_URL=url) as server:
+                        OPENQCS_CLOCK_FILE="", OPENQCS_PUBLIC_CONTROLLER_URL=url) as server:
         env = prepare(server, isa)
         return run_client("pyquil", CLIENT.format(phases=["parametric"], **client), env, timeout=1800)["parametric"]
 
@@ -219,7 +219,8 @@ def main(argv: list[str] | None = None) -> dict:
     reference_ms = python_loop_ms()
     with tempfile.TemporaryDirectory(prefix="openqcs-latency-") as directory, \
             database("sqlite", directory) as url, \
-            live_server(url, directory, OPENQCS_LOG_LEVEL="ERROR", OPENQCS_EXECUTION_WORKERS="2") as server:
+            live_server(url, directory, OPENQCS_LOG_LEVEL="ERROR", OPENQCS_EXECUTION_WORKERS="2",
+                        OPENQCS_CLOCK_FILE="") as server:
         env = prepare(server, isa)
         idle = run_client("pyquil", CLIENT.format(phases=["run", "compile"], **client), env, timeout=1800)
         pid = services_pid(server.settings.grpc_port)

@@ -143,7 +143,8 @@ def run(seconds: float, connections: int, history: int, kinds: tuple[str, ...]) 
     results: dict = {"seconds": seconds, "connections": connections, "history": history, "databases": {}}
     for kind in kinds:
         directory = tempfile.mkdtemp()
-        with database(kind, directory) as url, live_server(url, directory, OPENQCS_API_ONLY="true") as server:
+        with database(kind, directory) as url, \
+                live_server(url, directory, OPENQCS_API_ONLY="true", OPENQCS_CLOCK_FILE="") as server:
             rows = {}
             for name, status, with_history, many in CASES:
                 prep = prepare(server, accounts=ACCOUNTS if many else 1, history=history if with_history else 0)
