@@ -65,7 +65,7 @@ def check(session: Session, viewer: Principal, sub: Submission, now: datetime, *
     cost = admission.estimate(job.program, target.isa, job.shots, target.noiseless)
     admission.check_time(cost, time_limit)
     return Checked(processor_id, sub.endpoint_id, job.program, job.shots,
-                   msgspec.json.encode(job.readout).decode(), maps, cost)
+                   msgspec.json.encode(job.readout).decode(), maps)
 
 
 # (processor_generation, processor, who asks) -> its ISA: every Execute needs it, and it

@@ -27,7 +27,7 @@ from openqcs.billing.rates import RateCache
 from openqcs.db.base import UTCDateTime
 from openqcs.errors import PaymentRequired
 from openqcs.execution import notify, queue
-from openqcs.execution.admission import BILLING_GRACE_SECONDS, OUTSTANDING, OUTSTANDING_BOUND, Cost
+from openqcs.execution.admission import BILLING_GRACE_SECONDS, OUTSTANDING, OUTSTANDING_BOUND
 from openqcs.execution.handoff import Inbox
 from openqcs.execution.models import QUEUED, RUNNING, ExecutionJob
 from openqcs.execution.queue import Claimed
@@ -47,7 +47,6 @@ class Checked:
     shots: int
     readout: str  # JSON, as stored
     memories: list[dict[str, list[float]]]
-    cost: Cost
 
 
 class ReservedByOther(Exception):
