@@ -95,6 +95,7 @@ def run_task(task: Task) -> Outcome:
                       seed=task.seed, engine=task.engine, isa_key=task.isa_version)
     return Outcome(out.readout, out.memory, round(out.duration_us), time.perf_counter() - started)
 
+
 def _serve(conn: Connection, db_url: str) -> None:
     """The process's loop: one task at a time, answered ("ok", Outcome) or ("error", exception)."""
     _initialize(db_url)
