@@ -240,3 +240,20 @@ def test_an_offline_processor_refuses_translation_and_execution(server, stubs):
     with server.ctx.db.session(write=True) as session:
         set_status(session, processor, "online")
     assert len(execute(stubs, processor, translated, {})) == 1
+
+
+def test_recent_jobs_keep_small_results_only():
+    """The submitter's results are kept in memory only while small (execution/recent.py)."""
+    from openqcs.execution.recent import MAX_RESULT_BYTES, RecentJobs
+
+    recent = RecentJobs(size=4)
+    recent.submitted("db", 7, 1, ["small", "large", "other"])
+    assert recent.lookup("db", 7, 1, "small") == (True, None)  # running
+    recent.finished("small", b"x" * 10)
+    recent.finished("large", b"x" * (MAX_RESULT_BYTES + 1))
+    assert recent.lookup("db", 7, 1, "small") == (True, b"x" * 10)
+    assert recent.lookup("db", 7, 1, "large") == (False, None)  # read from the database
+    assert recent.lookup("db", 7, 2, "small") == (False, None)  # another user
+    assert recent.lookup("db", 8, 1, "small") == (False, None)  # the auth generation moved
+    recent.finished("other", None)  # ended some other way (cancelled): the database tells
+    assert recent.lookup("db", 7, 1, "other") == (False, None)

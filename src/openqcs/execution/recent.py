@@ -15,7 +15,10 @@ import threading
 
 from cachetools import LRUCache
 
-SIZE = 512  # results of a few KB each: a few MB at most
+SIZE = 512
+# A larger result (many shots or registers) is not kept: its waiting call gets it pushed anyway,
+# and a later call reads it from the database. So at most SIZE x MAX_RESULT_BYTES (32 MB).
+MAX_RESULT_BYTES = 64 * 1024
 
 
 class RecentJobs:
@@ -40,6 +43,8 @@ class RecentJobs:
             if result is None:
                 if entry[3] is None:  # else: stored here, and this is the same end told again
                     del self._jobs[job_id]
+            elif len(result) > MAX_RESULT_BYTES:
+                del self._jobs[job_id]
             else:
                 entry[3] = result
 
