@@ -15,14 +15,14 @@ is 1), so N workers use N cores and never oversubscribe a small machine.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from multiprocessing.context import SpawnProcess
 from typing import Any
+
+from openqcs.core.piped import PipedProcess
 
 NICENESS = 10
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
@@ -134,30 +134,16 @@ class Stopped(Exception):
     """``keep_going`` said stop: the task's process was killed."""
 
 
-class SimulationProcess:
+class SimulationProcess(PipedProcess):
     """One simulation process, used by one thread at a time; started again when it died."""
 
     def __init__(self, db_url: str) -> None:
         # Inherited by the spawned process before it imports numpy or qiskit.
         for name in THREAD_VARIABLES:
             os.environ[name] = "1"
-        self.db_url = db_url
-        self.process: SpawnProcess | None = None
-        self.conn: Connection | None = None
+        super().__init__(_serve, db_url, name="openqcs-simulation")
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_write, False)
-
-    def start(self) -> None:
-        if self.process is not None and self.process.is_alive():
-            return
-        if self.conn is not None:  # of a process that died between jobs
-            self.conn.close()
-        spawn = multiprocessing.get_context("spawn")
-        ours, theirs = spawn.Pipe()
-        process = spawn.Process(target=_serve, args=(theirs, self.db_url), name="openqcs-simulation", daemon=True)
-        process.start()
-        theirs.close()
-        self.process, self.conn = process, ours
 
     def wake(self) -> None:
         """Make a running ``run`` call its ``keep_going`` now (from any thread)."""
@@ -170,7 +156,7 @@ class SimulationProcess:
         """The task's outcome. Raises TimeoutError past ``timeout`` s, Stopped when ``keep_going``
         (asked every ``every`` s and on ``wake``) says no, SimulationDied when the process died,
         and what the simulation raised."""
-        self.start()
+        self.ensure()
         assert self.process is not None and self.conn is not None
         process, conn = self.process, self.conn
         try:
@@ -209,14 +195,6 @@ class SimulationProcess:
             code = process.exitcode
         self.kill()
         raise SimulationDied(code)
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.join(5)
-        if self.conn is not None:
-            self.conn.close()
-        self.process = self.conn = None
 
     def stop(self) -> None:
         """From another thread: end the process; a ``run`` in progress raises SimulationDied.

@@ -250,7 +250,7 @@ class Workers:
 
     def start(self) -> Workers:
         for process in self.processes:  # spawned now, so the first job does not wait for an interpreter
-            process.start()
+            process.ensure()
         for thread in self.threads:
             thread.start()
         self.depth.start()

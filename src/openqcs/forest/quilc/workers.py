@@ -8,7 +8,6 @@ with an error, so no request is left without a reply. qiskit is imported once pe
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import queue
 import threading
@@ -16,8 +15,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
+
+from openqcs.core.piped import PipedProcess
 
 log = logging.getLogger("openqcs.quilc")
 
@@ -55,30 +55,9 @@ def _worker_main(conn: Connection, log_level: str) -> None:
         conn.send(methods.run(method, params, remaining))
 
 
-class _Worker:
-    def __init__(self, spawn: SpawnContext, log_level: str) -> None:
-        self.spawn, self.log_level = spawn, log_level
-        self.process: SpawnProcess | None = None
-        self.conn: Connection | None = None
-
-    def ensure(self) -> None:
-        if self.process is not None and self.process.is_alive():
-            return
-        ours, theirs = self.spawn.Pipe()
-        process = self.spawn.Process(target=_worker_main, args=(theirs, self.log_level),
-                                     name="openqcs-quilc-worker", daemon=True)
-        process.start()
-        self.process = process
-        theirs.close()
-        self.conn = ours
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.join(5)
-        if self.conn is not None:
-            self.conn.close()
-        self.process = self.conn = None
+class _Worker(PipedProcess):
+    def __init__(self, log_level: str) -> None:
+        super().__init__(_worker_main, log_level, name="openqcs-quilc-worker")
 
     def run(self, job: Job) -> tuple[bool, object]:
         remaining = job.deadline - time.monotonic()
@@ -102,9 +81,8 @@ class _Worker:
 
 class Pool:
     def __init__(self, size: int, log_level: str) -> None:
-        spawn = multiprocessing.get_context("spawn")
         self.jobs: queue.Queue[Job | None] = queue.Queue()
-        self.workers = [_Worker(spawn, log_level) for _ in range(size)]
+        self.workers = [_Worker(log_level) for _ in range(size)]
         self.threads = [threading.Thread(target=self._loop, args=(w,), daemon=True, name=f"quilc-worker-{i}")
                         for i, w in enumerate(self.workers)]
         for thread in self.threads:
