@@ -16,7 +16,7 @@ import pytest
 
 from openqcs.identity import service as identity
 from openqcs.identity.accounts import Account
-from tests.support.bookings import PER_MINUTE, add_maintenance, balance, fund_account, iso, slot
+from tests.support.bookings import PER_MINUTE, add_maintenance, balance, booker, fund_account, iso, slot
 from tests.support.factories import make_processor, make_user
 
 # Headers that differ between any two answers.
@@ -53,10 +53,7 @@ def _bookings_of(server, token: str) -> list[dict]:
 
 def test_a_warm_booking_is_answered_as_litestar_answers_it(server):
     ctx = server.ctx
-    processor = make_processor(ctx)
-    user = make_user(ctx)
-    account = Account(user.idp_id, "user")
-    fund_account(ctx, account, 10_000)
+    processor, user, account = booker(ctx, 10_000)
     start = slot(ctx, days=3)
     served, booked = _served_here(server), _metric(server, _BOOKED)
     with server.client(user.token) as client:
@@ -227,10 +224,7 @@ def test_the_ledger_names_the_booked_time_in_utc(server):
 
 def test_unknown_and_stale_tokens_are_401_through_litestar(server):
     ctx = server.ctx
-    processor = make_processor(ctx)
-    user = make_user(ctx)
-    account = Account(user.idp_id, "user")
-    fund_account(ctx, account, 1_000)
+    processor, user, account = booker(ctx, 1_000)
     start = slot(ctx, days=5)
     with server.client("not-a-token") as client:
         unknown = client.post("/v1/reservations", json=_booking(processor, start))
@@ -248,10 +242,7 @@ def test_unknown_and_stale_tokens_are_401_through_litestar(server):
 @pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)  # the write lock is SQLite's
 def test_a_booking_that_finds_the_write_lock_taken_is_booked_once_by_litestar(server):
     ctx = server.ctx
-    processor = make_processor(ctx)
-    user = make_user(ctx)
-    account = Account(user.idp_id, "user")
-    fund_account(ctx, account, 1_000)
+    processor, user, account = booker(ctx, 1_000)
     start = slot(ctx, days=6)
     with server.client(user.token) as client:
         assert client.post("/v1/reservations", json=_booking(processor, start)).status_code == 201  # warm

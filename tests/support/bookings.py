@@ -18,6 +18,16 @@ def fund_account(ctx, account: Account, cents: int) -> None:
     fund(ctx, account.type, account.id, cents)
 
 
+def booker(ctx, cents: int):
+    """A new processor and a new user with ``cents`` on their own account: (processor, user, account)."""
+    from tests.support.factories import make_processor, make_user
+
+    processor, user = make_processor(ctx), make_user(ctx)
+    account = Account(user.idp_id, "user")
+    fund_account(ctx, account, cents)
+    return processor, user, account
+
+
 def balance(ctx, account: Account) -> int:
     with ctx.db.session() as session:
         assert billing.ledger_sum_cents(session, account) == billing.balance_cents(session, account)
