@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from openqcs.context import AppContext
-from openqcs.errors import OpenQCSError, Unauthenticated
-from openqcs.identity.authentication import authority, bearer_token, verify
+from openqcs.errors import Unauthenticated
+from openqcs.identity.authentication import authority, known_principal, verify
 from openqcs.identity.principal import Principal
 
 Metadata = Iterable[tuple[str, str | bytes]] | None
@@ -37,13 +37,10 @@ async def cached_caller(ctx: AppContext, metadata: Metadata) -> tuple[Principal,
     """The caller if their token was verified before and nothing changed since, with the auth
     generation; else None (verify it the full way). On the event loop: SQLite's counter is a
     local read, PostgreSQL's one async round trip."""
-    try:
-        token = bearer_token(_header(metadata))
-    except OpenQCSError:
-        return None
-    if token is None:
+    header = _header(metadata)
+    if header is None:
         return None
     auth = authority(ctx)
     generation = auth.generations.read() if auth.counters is None else (await auth.counters.read())[0]
-    principal = auth.cache.get(token, generation, ctx.clock.now().timestamp())
+    principal = known_principal(ctx, header, generation)
     return None if principal is None or generation is None else (principal, generation)

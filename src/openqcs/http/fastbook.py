@@ -30,10 +30,10 @@ from openqcs.billing.rates import rate_cache
 from openqcs.context import AppContext
 from openqcs.core.faults import Receive
 from openqcs.db.generations import local_sqlite
-from openqcs.errors import Conflict, OpenQCSError, PaymentRequired
+from openqcs.errors import Conflict, PaymentRequired
 from openqcs.http.errors import JSON, ErrorBody
 from openqcs.identity.accounts import ACCOUNT_TYPES, Account, may_act_for
-from openqcs.identity.authentication import authority, bearer_token
+from openqcs.identity.authentication import known_principal
 from openqcs.identity.principal import Principal
 from openqcs.processors.views import processor_views
 from openqcs.reservations import flows
@@ -118,7 +118,7 @@ class FastBooking:
             return None  # a counter row is missing: Litestar's readers put it back
         auth, processors, prices = counters
         now = ctx.clock.now()
-        principal = self._principal(headers[b"authorization"], auth, now.timestamp())
+        principal = known_principal(ctx, headers[b"authorization"].decode("latin-1"), auth)
         if principal is None or principal.is_admin:  # an administrator's account needs a lookup
             return None
         try:
@@ -134,13 +134,6 @@ class FastBooking:
             ctx.db, principal, account, data.quantumProcessorId, data.startTime, data.endTime, data.notes or "",
             now=now, settings=ctx.settings, processor_visible=True, wait=False,
             rate=rate_cache(ctx.db).rate_under(prices, data.quantumProcessorId))
-
-    def _principal(self, header: bytes, generation: int, now: float) -> Principal | None:
-        try:
-            token = bearer_token(header.decode("latin-1"))
-        except OpenQCSError:
-            return None
-        return authority(self.ctx).cache.get(token, generation, now) if token else None
 
 
 def _account(data: CreateReservationRequest, headers: Headers, principal: Principal) -> Account | None:

@@ -26,7 +26,7 @@ from openqcs.db.generations import local_sqlite
 from openqcs.errors import OpenQCSError
 from openqcs.http.pgreads import reservation_reads
 from openqcs.identity.accounts import Account, may_act_for
-from openqcs.identity.authentication import authority, bearer_token, cached_principal
+from openqcs.identity.authentication import authority, known_principal
 from openqcs.identity.principal import Principal
 from openqcs.processors import routes as processors
 from openqcs.processors.views import processor_views
@@ -107,19 +107,16 @@ class FastPath:
         digits = path[len(RESERVATION_PREFIX):]
         if header is None or not digits.isdigit() or not 0 < int(digits) < 2**63:
             return None
-        try:
-            token = bearer_token(header.decode("latin-1")) or ""
-        except OpenQCSError:
-            return None
+        text = header.decode("latin-1")
         auth = authority(self.ctx)
         principal: Principal | None
         found: Any  # a row with the Reservation's attribute names
         if auth.counters is None:  # SQLite: a local read on the loop
-            principal = cached_principal(self.ctx, token)
+            principal = known_principal(self.ctx, text, auth.generations.read())
             found = read_reservation_sqlite(local_sqlite(self.ctx.db).connection(), int(digits)) if principal else None
         else:  # PostgreSQL: the row and the auth generation in one async round trip on the loop
             row = await reservation_reads(self.ctx).get(int(digits))
-            principal = auth.cache.get(token, row[0], self.ctx.clock.now().timestamp()) if row else None
+            principal = known_principal(self.ctx, text, row[0]) if row else None
             found = reservation_from_pg_row(row) if row and principal else None
         if principal is None or found is None:
             return None  # Litestar says 401 / 404 in the spec's words
@@ -133,11 +130,8 @@ class FastPath:
         header = headers.get("authorization")
         if header is None:
             return True, None
-        token = bearer_token(header) or ""
-        if counters is None:
-            hit = cached_principal(self.ctx, token)
-        else:
-            hit = authority(self.ctx).cache.get(token, counters[0], self.ctx.clock.now().timestamp())
+        generation = authority(self.ctx).generations.read() if counters is None else counters[0]
+        hit = known_principal(self.ctx, header, generation)
         return hit is not None, hit
 
 

@@ -89,6 +89,17 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip()
 
 
+def known_principal(ctx: AppContext, header: str | None, generation: int | None) -> Principal | None:
+    """Who an ``Authorization`` header's token was verified as, if that holds under
+    ``generation`` (the auth counter, just read); None without a header, for a malformed one or a
+    token not in the cache (then ``authenticate`` decides). The fast paths' one lookup."""
+    try:
+        token = bearer_token(header)
+    except Unauthenticated:
+        return None
+    return authority(ctx).cache.get(token, generation, ctx.clock.now().timestamp()) if token else None
+
+
 def cached_principal(ctx: AppContext, token: str) -> Principal | None:
     """The principal verified earlier for ``token``, if nothing has changed since; else None."""
     auth = authority(ctx)
