@@ -34,7 +34,7 @@ from openqcs.execution.proto import services_translation_pb2 as st
 from openqcs.execution.proto import services_translation_pb2_grpc as st_grpc
 from openqcs.execution.recent import RECENT
 from openqcs.execution.results import memory_from_values
-from openqcs.execution.service import billed_account
+from openqcs.execution.service import reserved_refusal
 from openqcs.identity.principal import Principal
 from openqcs.reservations.prepared import Busy, nowait_transaction, write_transaction
 
@@ -222,11 +222,9 @@ class ControllerService(_Base, sc_grpc.ControllerServicer):
             with (nowait_transaction if nowait else write_transaction)(db) as tx:
                 return submission.queue_jobs(tx, principal, checked, now, rates=rate_cache(db),
                                              postgres=not db.is_sqlite, runner=runner)
-        except submission.ReservedByOther:
-            with db.session() as session:  # rare: word the refusal with when the processor is free
-                for sub in checked:
-                    billed_account(session, principal, sub.processor_id, now)
-            raise errors.PermissionDenied("the quantum processor is reserved by another account") from None
+        except submission.ReservedByOther as exc:
+            with db.session() as session:  # rare: say when the processor is free again
+                raise reserved_refusal(session, principal, exc.processor_id, now) from None
 
     @rpc
     async def ExecuteControllerJob(self, request: sc.ExecuteControllerJobRequest,

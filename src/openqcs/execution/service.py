@@ -106,24 +106,16 @@ def resolve_target(session: Session, viewer: Principal, job_processor: str, now:
     return job_processor
 
 
-def billed_account(session: Session, principal: Principal, processor_id: str, at: datetime) -> Account:
-    """Who may run on the processor now: the reservation holder's account, or anyone's own when unreserved.
-
-    Others get PermissionDenied saying when the processor is free again.
-    """
-    reservation = active_reservation(session, processor_id, at)
-    if reservation is None:
-        return Account.of_user(principal)
-    holder = Account(reservation.account_id, reservation.account_type)
-    if may_act_for(principal, holder):
-        return holder
-    free = reservation.end_time
+def reserved_refusal(session: Session, principal: Principal, processor_id: str, at: datetime) -> PermissionDenied:
+    """The refusal for a caller whom another account's reservation keeps off the processor at
+    ``at`` (``submission.paying_account`` found it), saying when it is free for them again."""
+    free = at
     for _ in range(100):  # back-to-back reservations of other accounts
-        following = active_reservation(session, processor_id, free)
-        if following is None or may_act_for(principal, Account(following.account_id, following.account_type)):
+        covering = active_reservation(session, processor_id, free)
+        if covering is None or may_act_for(principal, Account(covering.account_id, covering.account_type)):
             break
-        free = following.end_time
-    raise PermissionDenied(f"quantum processor '{processor_id}' is reserved by another account; it is free from "
+        free = covering.end_time
+    return PermissionDenied(f"quantum processor '{processor_id}' is reserved by another account; it is free from "
                            f"{free.isoformat().replace('+00:00', 'Z')} (or book a reservation of your own)")
 
 

@@ -50,7 +50,12 @@ class Checked:
 
 
 class ReservedByOther(Exception):
-    """Another account holds the processor now: the caller may not run (the ORM path words it)."""
+    """Another account holds the processor now: the caller may not run
+    (``service.reserved_refusal`` words it)."""
+
+    def __init__(self, processor_id: str) -> None:
+        super().__init__(processor_id)
+        self.processor_id = processor_id
 
 
 _AT = bindparam("at", type_=UTCDateTime())
@@ -80,7 +85,7 @@ def paying_account(tx: Transaction, viewer: Principal, processor_id: str, now: d
         return Account.of_user(viewer)
     account = Account(holder[0], holder[1])
     if not may_act_for(viewer, account):
-        raise ReservedByOther
+        raise ReservedByOther(processor_id)
     return account
 
 
