@@ -49,12 +49,16 @@ def _ledger_totals(ctx, account: Account) -> dict[tuple[str, str], int]:
     return found
 
 
+def _payer(ctx, prefix: str, cents: int):
+    """A new user with ``cents`` of credit and a processor of its own: (user, account, processor)."""
+    user = make_user(ctx)
+    fund(ctx, "user", user.idp_id, cents)
+    return user, Account(user.idp_id, "user"), make_processor(ctx, prefix=prefix)
+
+
 def test_month_totals_count_all_usage_and_the_ledger_charges_it_exactly_across_a_month_boundary(store):
     _, _, _, ctx = store
-    user = make_user(ctx)
-    account = Account(user.idp_id, "user")
-    processor = make_processor(ctx, prefix="Usage")
-    fund(ctx, "user", user.idp_id, 10_000)
+    user, account, processor = _payer(ctx, "Usage", 10_000)
     per_us = pricing.PriceRule("per_unit", Decimal("0.0003"))
     with ctx.db.session(write=True) as s:  # graduated: the 3rd job on costs less; sub-cent time rounds
         service.set_event_price(s, "qpuJobCompletion", pricing.PriceRule(
@@ -92,10 +96,7 @@ def test_month_totals_count_all_usage_and_the_ledger_charges_it_exactly_across_a
 
 def test_many_short_jobs_pay_for_their_total_time(store):
     _, _, _, ctx = store
-    user = make_user(ctx)
-    account = Account(user.idp_id, "user")
-    processor = make_processor(ctx, prefix="Short")
-    fund(ctx, "user", user.idp_id, 10_000)
+    _, account, processor = _payer(ctx, "Short", 10_000)
     with ctx.db.session(write=True) as s:  # completion free; 0.0001 cent per µs: 0.15 cent per job
         service.set_event_price(s, "qpuJobCompletion", pricing.PriceRule("per_unit", Decimal(0)),
                                 processor_id=processor, at=ctx.clock.now())
@@ -174,10 +175,7 @@ def _counting_at_the_driver(session, statements: list[str]):
 
 def test_billing_jobs_sends_five_statements_whatever_the_account_history(store):
     _, _, _, ctx = store
-    user = make_user(ctx)
-    account = Account(user.idp_id, "user")
-    processor = make_processor(ctx, prefix="Count")
-    fund(ctx, "user", user.idp_id, 10_000)
+    _, account, processor = _payer(ctx, "Count", 10_000)
     now = ctx.clock.now()
     prices = {product: service.DEFAULT_EVENT_PRICES[product] for product in billing_usage.JOB_PRODUCTS}
     statements: list[str] = []
