@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from openqcs.context import AppContext
 from openqcs.errors import Unauthenticated
-from openqcs.identity.authentication import authority, known_principal, verify
+from openqcs.identity.authentication import cached_caller as cached
+from openqcs.identity.authentication import verify
 from openqcs.identity.principal import Principal
 
 Metadata = Iterable[tuple[str, str | bytes]] | None
@@ -35,12 +36,5 @@ def verified_caller(ctx: AppContext, metadata: Metadata) -> tuple[Principal, int
 
 async def cached_caller(ctx: AppContext, metadata: Metadata) -> tuple[Principal, int] | None:
     """The caller if their token was verified before and nothing changed since, with the auth
-    generation; else None (verify it the full way). On the event loop: SQLite's counter is a
-    local read, PostgreSQL's one async round trip."""
-    header = _header(metadata)
-    if header is None:
-        return None
-    auth = authority(ctx)
-    generation = auth.generations.read() if auth.counters is None else (await auth.counters.read())[0]
-    principal = known_principal(ctx, header, generation)
-    return None if principal is None or generation is None else (principal, generation)
+    generation; else None (verify it the full way). On the event loop."""
+    return await cached(ctx, _header(metadata))

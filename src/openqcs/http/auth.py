@@ -20,7 +20,7 @@ from litestar.di import Provide
 
 from openqcs.context import AppContext
 from openqcs.errors import PermissionDenied, Unauthenticated
-from openqcs.identity.authentication import authenticate, authority, bearer_token, cached_principal
+from openqcs.identity.authentication import authenticate, cached_caller
 from openqcs.identity.principal import Principal
 
 
@@ -28,14 +28,10 @@ async def _optional(request: Request[Any, Any, Any], ctx: AppContext) -> Princip
     header = request.headers.get("authorization")
     if header is None:
         return None  # anonymous: no thread hop, no database
-    auth = authority(ctx)
-    if auth.counters is None:  # SQLite: a local one-row read, cheaper on the loop than a thread hop
-        hit = cached_principal(ctx, bearer_token(header) or "")
-    else:  # PostgreSQL: one async round trip on the loop
-        generation, _ = await auth.counters.read()
-        hit = auth.cache.get(bearer_token(header) or "", generation, ctx.clock.now().timestamp())
-    if hit is not None:
-        return hit
+    # On the loop: cheaper than a thread hop (a malformed header gets its 401 from authenticate).
+    known = await cached_caller(ctx, header)
+    if known is not None:
+        return known[0]
     return await anyio.to_thread.run_sync(authenticate, ctx, header)
 
 

@@ -100,10 +100,15 @@ def known_principal(ctx: AppContext, header: str | None, generation: int | None)
     return authority(ctx).cache.get(token, generation, ctx.clock.now().timestamp()) if token else None
 
 
-def cached_principal(ctx: AppContext, token: str) -> Principal | None:
-    """The principal verified earlier for ``token``, if nothing has changed since; else None."""
+async def cached_caller(ctx: AppContext, header: str | None) -> tuple[Principal, int] | None:
+    """``known_principal`` under the auth generation read on the event loop (SQLite: a local
+    read; PostgreSQL: one async round trip), with that generation; None: verify the full way."""
+    if header is None:
+        return None
     auth = authority(ctx)
-    return auth.cache.get(token, auth.generations.read(), ctx.clock.now().timestamp())
+    generation = auth.generations.read() if auth.counters is None else (await auth.counters.read())[0]
+    principal = known_principal(ctx, header, generation)
+    return None if principal is None or generation is None else (principal, generation)
 
 
 def authenticate(ctx: AppContext, header: str | None) -> Principal | None:
