@@ -6,12 +6,13 @@ current ``auth_generation``, a JSON body msgspec decodes strictly into
 ``CreateReservationRequest``, an account (body, else X-QCS-ACCOUNT headers, else the caller's
 own) the non-administrator caller may act for, and a processor the generation-checked views
 already say the caller may see.
-Then ``reservations.flows.create_reservation`` books it on the event loop in a transaction
-that never waits for the write lock (``prepared.nowait_transaction``), and the answer is the
-201 Litestar would send, byte for byte.
+Then ``reservations.flows`` books it on the event loop, in a transaction that never waits for
+the write lock, shared with the other bookings that arrived in the same turn of the loop
+(``reservations.group_commit``; the checks that need the cache counters run in it, after one
+read of them), and the answer is the 201 Litestar would send, byte for byte.
 
-When the booking itself refuses (the slot is taken: 409; too little credit: 402) it has rolled
-back, and the refusal is sent from here in the Error shape of ``http/errors.py`` with the
+When the booking itself refuses (the slot is taken: 409; too little credit: 402) its savepoint
+has rolled back, and the refusal is sent from here in the Error shape of ``http/errors.py`` with the
 domain's own words, as Litestar would send it. Anything else — an unknown token, a miss, the
 write lock taken (Busy), a bad body or slot (422), 401/403, any other error — goes on to
 Litestar with the body already read replayed. A failed booking has rolled back, so Litestar may
@@ -22,6 +23,7 @@ booked or charged twice.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -29,7 +31,6 @@ import msgspec
 from openqcs.billing.rates import rate_cache
 from openqcs.context import AppContext
 from openqcs.core.faults import Receive
-from openqcs.db.generations import local_sqlite
 from openqcs.errors import Conflict, PaymentRequired
 from openqcs.http.errors import JSON, ErrorBody
 from openqcs.identity.accounts import ACCOUNT_TYPES, Account, may_act_for
@@ -37,6 +38,8 @@ from openqcs.identity.authentication import known_principal
 from openqcs.identity.principal import Principal
 from openqcs.processors.views import processor_views
 from openqcs.reservations import flows
+from openqcs.reservations.group_commit import GroupCommit
+from openqcs.reservations.prepared import Transaction
 from openqcs.reservations.routes import visible_key
 from openqcs.reservations.schemas import CreateReservationRequest, reservation_body
 
@@ -50,6 +53,7 @@ COUNTERS = ("SELECT (SELECT value FROM auth_generation WHERE id = 1), "
             "(SELECT value FROM processor_generation WHERE id = 1), (SELECT value FROM price_generation WHERE id = 1)")
 
 Headers = dict[bytes, bytes]
+Counters = tuple[Any, ...] | None
 Event = MutableMapping[str, Any]
 # status, headers, body, operation id (as http/fastpath.py's answers)
 Answer = tuple[int, dict[str, str], bytes, str]
@@ -62,6 +66,7 @@ class FastBooking:
         # PostgreSQL (and SQLite in memory) book through Litestar: their booking is not a
         # short local transaction that may run on the event loop.
         self.enabled = bool(path) and path != ":memory:"
+        self.group: GroupCommit[SimpleNamespace | None] = GroupCommit(ctx.db, _counters)
 
     def wants(self, scope: MutableMapping[str, Any], headers: Headers) -> bool:
         """Worth reading the body for: a bounded JSON POST with a token (and each account header
@@ -91,49 +96,52 @@ class FastBooking:
             body += event.get("body", b"")
             if not event.get("more_body", False):
                 break
-        answer = self.book(headers, body, scope.get("state", {}).get("request_id", ""))
+        answer = await self.book(headers, body, scope.get("state", {}).get("request_id", ""))
         return answer, receive if answer is not None else _replay(events, receive)
 
-    def book(self, headers: Headers, body: bytes, request_id: str) -> Answer | None:
-        try:
-            booked = self._book(headers, body)
-        except (Conflict, PaymentRequired) as exc:
-            # The booking itself refused (taken, or too little credit) and rolled back: Litestar
-            # would book the same way and refuse in these words (http/errors.domain_error).
-            refusal = _ENCODER.encode(ErrorBody(code=exc.code, message=exc.message, requestId=request_id))
-            return exc.status, {"content-type": JSON, "content-length": str(len(refusal))}, refusal, OPERATION
-        except Exception:  # Busy or a failure: rolled back, nothing booked or charged
-            return None
-        if booked is None:
-            return None
-        # Committed: from here on this request is answered here, never handed on.
-        return 201, {}, _ENCODER.encode(reservation_body(booked)), OPERATION
-
-    def _book(self, headers: Headers, body: bytes) -> Any:
-        """The booking as stored, or None when Litestar must decide."""
-        ctx = self.ctx
-        # The three counters the caches below are checked against, in one read.
-        counters = local_sqlite(ctx.db).connection().execute(COUNTERS).fetchone()
-        if counters is None or None in counters:
-            return None  # a counter row is missing: Litestar's readers put it back
-        auth, processors, prices = counters
-        now = ctx.clock.now()
-        principal = known_principal(ctx, headers[b"authorization"].decode("latin-1"), auth)
-        if principal is None or principal.is_admin:  # an administrator's account needs a lookup
-            return None
+    async def book(self, headers: Headers, body: bytes, request_id: str) -> Answer | None:
         try:
             data = _DECODER.decode(body)
         except msgspec.DecodeError:  # malformed, or not a valid request (ValidationError)
             return None  # Litestar words the 422
+        booked, error = await self.group.submit(lambda tx, counters: self._book(tx, counters, headers, data))
+        if isinstance(error, Conflict | PaymentRequired):
+            # The booking itself refused (taken, or too little credit) and rolled back: Litestar
+            # would book the same way and refuse in these words (http/errors.domain_error).
+            refusal = _ENCODER.encode(ErrorBody(code=error.code, message=error.message, requestId=request_id))
+            return error.status, {"content-type": JSON, "content-length": str(len(refusal))}, refusal, OPERATION
+        if booked is None:  # Litestar decides; or Busy or a failure: rolled back, nothing booked or charged
+            return None
+        # Committed: from here on this request is answered here, never handed on.
+        return 201, {}, _ENCODER.encode(reservation_body(booked)), OPERATION
+
+    def _book(self, tx: Transaction, counters: Counters, headers: Headers,
+              data: CreateReservationRequest) -> SimpleNamespace | None:
+        """The booking as stored, or None (nothing written) when Litestar must decide."""
+        ctx = self.ctx
+        if counters is None or None in counters:
+            return None  # a counter row is missing: Litestar's readers put it back
+        auth, processors, prices = counters
+        principal = known_principal(ctx, headers[b"authorization"].decode("latin-1"), auth)
+        if principal is None or principal.is_admin:  # an administrator's account needs a lookup
+            return None
         account = _account(data, headers, principal)
         if account is None or not may_act_for(principal, account):
             return None  # Litestar says 422 (a bad account type) or 403
         if processor_views(ctx).get(processors, visible_key(principal, data.quantumProcessorId)) is not True:
             return None  # not known to be visible yet: Litestar looks (and fills the views)
-        return flows.create_reservation(
+        booking = flows.prepare(
             ctx.db, principal, account, data.quantumProcessorId, data.startTime, data.endTime, data.notes or "",
-            now=now, settings=ctx.settings, processor_visible=True, wait=False,
+            now=ctx.clock.now(), settings=ctx.settings, processor_visible=True,
             rate=rate_cache(ctx.db).rate_under(prices, data.quantumProcessorId))
+        return flows.book_in(tx, True, booking)
+
+
+def _counters(tx: Transaction) -> Counters:
+    """The three counters the caches ``_book`` uses are checked against, in one read."""
+    tx.cursor.execute(COUNTERS)
+    row = tx.cursor.fetchone()
+    return None if row is None else tuple(row)
 
 
 def _account(data: CreateReservationRequest, headers: Headers, principal: Principal) -> Account | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import BigInteger, Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +35,7 @@ from openqcs.identity.principal import Principal
 from openqcs.processors.service import get_processor
 from openqcs.reservations import service
 from openqcs.reservations.models import Reservation
-from openqcs.reservations.prepared import nowait_transaction, write_transaction
+from openqcs.reservations.prepared import Transaction, nowait_transaction, write_transaction
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -88,6 +88,16 @@ def _utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(" ")
 
 
+class Booking(NamedTuple):
+    """A booking checked and priced, ready for its statements (``book_in``)."""
+
+    processor_id: str
+    account: Account
+    price: int
+    item_id: str
+    values: dict[str, Any]
+
+
 def create_reservation(
     db: Database,
     principal: Principal,
@@ -117,6 +127,16 @@ def create_reservation(
     InvalidArgument (bad slot, unknown processor), PermissionDenied (not the caller's account),
     Conflict ``reservation_unavailable`` (overlap), PaymentRequired (balance too low).
     """
+    booking = prepare(db, principal, account, processor_id, start, end, notes, now=now, settings=settings,
+                      processor_visible=processor_visible, rate=rate)
+    with write_transaction(db) if wait else nowait_transaction(db) as tx:
+        return book_in(tx, db.is_sqlite, booking)
+
+
+def prepare(db: Database, principal: Principal, account: Account, processor_id: str, start: datetime,
+            end: datetime, notes: str, *, now: datetime, settings: Settings, processor_visible: bool = False,
+            rate: ReservationRate | None = None) -> Booking:
+    """``create_reservation``'s checks and price, before any write."""
     _check_caller(db, principal, account, processor_id, processor_visible=processor_visible)
     service.check_slot(start, end, now, settings)
     price = (rate or rate_cache(db).rate(processor_id)).price_cents(start, end)
@@ -127,30 +147,37 @@ def create_reservation(
         price=price, notes=notes, cancelled=False, creation_invoice_item_id=item_id,
         cancellation_invoice_item_id=None, created_time=now, updated_time=now,
     )
-    with write_transaction(db) if wait else nowait_transaction(db) as tx:
-        if not db.is_sqlite:
-            if not service.is_free_in(tx, processor_id, start, end):
-                raise unavailable(processor_id)
-            # Only inserts take turns: a refusal above needs no turn. (SQLite's writers hold the
-            # database's write lock already.)
-            tx.run(_PROCESSOR_TURN, {"key": _turn_key(processor_id)})
-        try:
-            # Insert first: on PostgreSQL a racing booking of the same time fails here, before any
-            # money moves; the debit then decides on the balance and spends it in one statement.
-            row = tx.one(_INSERT_UNLESS_MAINTENANCE if db.is_sqlite else _INSERT, values)
-        except IntegrityError as exc:
-            if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION or "reservation_overlap" in str(exc.orig):
-                raise unavailable(processor_id) from None
-            raise
-        if row is None:  # (SQLite) maintenance
+    return Booking(processor_id, account, price, item_id, values)
+
+
+def book_in(tx: Transaction, is_sqlite: bool, booking: Booking) -> SimpleNamespace:
+    """A prepared booking's statements in the caller's write transaction (see
+    ``create_reservation``); what was stored, with a Reservation's attribute names."""
+    processor_id, values = booking.processor_id, booking.values
+    start, end = values["start_time"], values["end_time"]
+    if not is_sqlite:
+        if not service.is_free_in(tx, processor_id, start, end):
             raise unavailable(processor_id)
-        reservation_id = int(row[0])
-        billing.debit(
-            tx, account, price, item_id=item_id, product="reservationCreation",
-            description=f"Reservation {reservation_id} on {processor_id}, {_utc(start)[:16]}-{_utc(end)[11:16]} UTC",
-            reference=f"reservation:{reservation_id}", at=now,
-        )
-    # What was stored, with a Reservation's attribute names (building an ORM object cost more).
+        # Only inserts take turns: a refusal above needs no turn. (SQLite's writers hold the
+        # database's write lock already.)
+        tx.run(_PROCESSOR_TURN, {"key": _turn_key(processor_id)})
+    try:
+        # Insert first: on PostgreSQL a racing booking of the same time fails here, before any
+        # money moves; the debit then decides on the balance and spends it in one statement.
+        row = tx.one(_INSERT_UNLESS_MAINTENANCE if is_sqlite else _INSERT, values)
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION or "reservation_overlap" in str(exc.orig):
+            raise unavailable(processor_id) from None
+        raise
+    if row is None:  # (SQLite) maintenance
+        raise unavailable(processor_id)
+    reservation_id = int(row[0])
+    billing.debit(
+        tx, booking.account, booking.price, item_id=booking.item_id, product="reservationCreation",
+        description=f"Reservation {reservation_id} on {processor_id}, {_utc(start)[:16]}-{_utc(end)[11:16]} UTC",
+        reference=f"reservation:{reservation_id}", at=values["created_time"],
+    )
+    # (Building an ORM object cost more.)
     return SimpleNamespace(id=reservation_id, **values)
 
 
