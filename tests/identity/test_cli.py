@@ -18,7 +18,7 @@ from tests.identity.util import claims_of, cli, password_login
 
 @cache
 def _identity_app() -> typer.Typer:
-    # The same wiring as `openqcs.cli.main`, for identity's commands only.
+    # The same wiring as `openqcs.commands.build`, for identity's commands only.
     app, admin = typer.Typer(), typer.Typer()
     app.add_typer(admin, name="admin")
     for name, group in identity_cli.groups.items():

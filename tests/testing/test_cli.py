@@ -10,7 +10,7 @@ import time
 import httpx
 from typer.testing import CliRunner
 
-from openqcs.cli import build
+from openqcs.commands import build
 from tests.support.factories import make_user
 from tests.support.server import OPENQCS
 

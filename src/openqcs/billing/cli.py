@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from openqcs.billing import pricing, service
 from openqcs.billing.models import EventPrice, ProcessorPrice
-from openqcs.cli import DatabaseUrl, DataDir
-from openqcs.cli import admin_context as _context
+from openqcs.commands import DatabaseUrl, DataDir
+from openqcs.commands import admin_context as _context
 from openqcs.errors import InvalidArgument
 from openqcs.identity.accounts import named_account
 

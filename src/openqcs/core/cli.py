@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir, admin_context, database_problem, settings_from
+from openqcs.commands import DatabaseUrl, DataDir, admin_context, database_problem, settings_from
 from openqcs.config import Settings
 from openqcs.core import clock, faults, state
 

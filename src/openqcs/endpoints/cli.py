@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir
-from openqcs.cli import admin_context as _context
+from openqcs.commands import DatabaseUrl, DataDir
+from openqcs.commands import admin_context as _context
 from openqcs.identity.principal import OPERATOR
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir, admin_context
+from openqcs.commands import DatabaseUrl, DataDir, admin_context
 
 job_app = typer.Typer(help="Execution jobs of every user: list, show, cancel.", no_args_is_help=True)
 groups = {"job": job_app}
@@ -22,7 +22,7 @@ def worker(
 ) -> None:
     """Run queued execution jobs until stopped (SIGTERM/SIGINT finish the current jobs first)."""
     from openqcs import logs
-    from openqcs.cli import settings_from
+    from openqcs.commands import settings_from
     from openqcs.context import AppContext
     from openqcs.domains import load_models
     from openqcs.execution.server import start_execution

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
-from openqcs.cli import DatabaseUrl, DataDir
-from openqcs.cli import admin_context as _context
+from openqcs.commands import DatabaseUrl, DataDir
+from openqcs.commands import admin_context as _context
 from openqcs.context import AppContext
 from openqcs.errors import InvalidArgument
 from openqcs.identity.accounts import Account, account_exists

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir
-from openqcs.cli import admin_context as _context
+from openqcs.commands import DatabaseUrl, DataDir
+from openqcs.commands import admin_context as _context
 from openqcs.reservations.models import MaintenanceWindow
 
 maintenance_app = typer.Typer(help="Processor maintenance windows (they block reservations).", no_args_is_help=True)

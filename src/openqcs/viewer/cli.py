@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from openqcs.cli import DatabaseUrl, DataDir
-from openqcs.cli import admin_context as _context
+from openqcs.commands import DatabaseUrl, DataDir
+from openqcs.commands import admin_context as _context
 
 if TYPE_CHECKING:
     from openqcs.viewer.models import Announcement
