@@ -73,6 +73,13 @@ def _private_key(pem: str) -> Any:
     return serialization.load_pem_private_key(pem.encode(), None)
 
 
+@lru_cache(maxsize=8)
+def _verifying_key(pem: str) -> Any:
+    # Verification reads only the public numbers; the check of the private ones (all of those
+    # ~50 ms, paid at the first token a process verifies) matters to signing: _private_key.
+    return serialization.load_pem_private_key(pem.encode(), None, unsafe_skip_rsa_key_validation=True).public_key()
+
+
 class TokenService:
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.db = db
@@ -96,7 +103,7 @@ class TokenService:
         with self.db.session() as session:
             rows = session.scalars(select(SigningKey)).all()
         self._public = {
-            k.kid: _private_key(k.private_pem).public_key()
+            k.kid: _verifying_key(k.private_pem)
             for k in rows
             if k.retired_time is None or k.retired_time > horizon
         }
