@@ -21,6 +21,7 @@ one (and so the HTTP workers) once the app is built, the services process once g
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import multiprocessing
 import os
@@ -54,6 +55,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 API_WAIT_SECONDS = 15.0
+
+# What gRPC's calls and the app both import (authentication, the booking and billing services,
+# the metrics library): imported before the services fork, once for both processes, like the
+# tables. Only a matter of CPU: a module missing here is imported where it is used.
+SHARED_MODULES = ("openqcs.identity.authentication", "openqcs.billing.rates", "openqcs.reservations.service",
+                  "openqcs.endpoints.service", "openqcs.processors.service", "openqcs.core.service",
+                  "prometheus_client")
 
 
 def run_services(settings: Settings, ready: EventLike | None = None, migrated: EventLike | None = None,
@@ -249,6 +257,8 @@ def run(settings: Settings, *, migrate: bool = True) -> None:
     import openqcs.context  # noqa: F401
 
     load_models()
+    for name in SHARED_MODULES:
+        importlib.import_module(name)
     configure_mappers()  # else each process does it on its first query (about 35 ms)
     gc.freeze()
     fork = multiprocessing.get_context("fork")
