@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Dialect, Insert
@@ -67,9 +67,19 @@ def compiled(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) 
 
 def _processor(kind: TypeEngine[Any], dialect: Dialect) -> Processor | None:
     if type(kind) is UTCDateTime:  # no parameters: one processor serves every such column
-        return _utc_processor(dialect)
+        return sqlite_utc if dialect.name == "sqlite" else _utc_processor(dialect)
     found: Processor | None = kind.dialect_impl(dialect).bind_processor(dialect)
     return found
+
+
+def sqlite_utc(value: datetime | None) -> str | None:
+    """What ``UTCDateTime`` stores on SQLite (naive UTC, SQLAlchemy's ``YYYY-MM-DD
+    HH:MM:SS.ffffff``), in one ``isoformat`` instead of the type's two steps and %-format."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 @functools.lru_cache(maxsize=8)
