@@ -59,13 +59,12 @@ def test_a_warm_booking_is_answered_as_litestar_answers_it(server):
     with server.client(user.token) as client:
         # A token and processor view not seen before: Litestar verifies, looks up and books.
         first = client.post("/v1/reservations", json=_booking(processor, start, 30, notes="first"))
-        # Both known now: booked in front of Litestar on SQLite.
+        # Both known now: booked in front of Litestar.
         second = client.post("/v1/reservations", json=_booking(processor, start + timedelta(hours=1), 30,
                                                                notes="second"))
         stored = client.get(f"/v1/reservations/{second.json()['id']}")
     assert first.status_code == second.status_code == 201, (first.text, second.text)
-    if ctx.db.is_sqlite:
-        assert _served_here(server) == served + 1, "the second booking was not served by the fast path"
+    assert _served_here(server) == served + 1, "the second booking was not served by the fast path"
     assert _metric(server, _BOOKED) == booked + 2  # both under the operation's own name
 
     assert {k: v for k, v in first.headers.items() if k not in _VARYING} == \
@@ -130,8 +129,7 @@ def test_refusals_of_a_warm_caller_are_litestar_s_and_charge_nothing(server):
         assert poor.status_code == 402 and poor.json()["code"] == "insufficient_payment"
         assert "850 available" in poor.json()["message"]
         _same_answer(poor, _through_litestar(server, user, too_long))
-        if ctx.db.is_sqlite:
-            assert _served_here(server) == served + 3
+        assert _served_here(server) == served + 3
         served = _served_here(server)
 
         # Everything else is Litestar's to say.
@@ -193,8 +191,7 @@ def test_the_account_comes_from_the_body_else_the_headers_else_the_caller(server
         robot = client.post("/v1/reservations", headers={"X-QCS-ACCOUNT-ID": "x", "X-QCS-ACCOUNT-TYPE": "robot"},
                             json=_booking(processor, start + timedelta(hours=3)))
         assert robot.status_code == 422 and robot.json()["validationErrors"][0]["in"] == "header"
-    if ctx.db.is_sqlite:
-        assert _served_here(server) == served + 2  # the booking by headers and the 402
+    assert _served_here(server) == served + 2  # the booking by headers and the 402
     assert balance(ctx, group) == 10_000 - 2 * 150
 
 

@@ -36,11 +36,13 @@ BOUNDS = {
     # one SELECT (after BEGIN on SQLite).
     "GetReservation": (0, 0),
     "GetReservation (Litestar)": (2, 1),
-    # Counted at the driver (it runs its statements on the driver's cursor). SQLite: BEGIN
-    # IMMEDIATE, insert unless maintenance (the trigger refuses an overlap), guarded debit, ledger
-    # entry, COMMIT. PostgreSQL: the processor and price counters (read in the handler's thread),
-    # overlap check, the processor's advisory lock, insert, debit, ledger entry.
-    "CreateReservation": (5, 7),
+    # Counted at the driver (it runs its statements on the driver's cursor). A lone booking of
+    # the fast path's group commit: SQLite: BEGIN IMMEDIATE, the three counters, insert unless
+    # maintenance (the trigger refuses an overlap), guarded debit, ledger entry, COMMIT.
+    # PostgreSQL: the processor's advisory lock, the counters, insert unless maintenance (the
+    # exclusion constraint refuses an overlap), debit, ledger entry. (Bookings that arrive
+    # together share the lock, counters and COMMIT, and add a savepoint each.)
+    "CreateReservation": (6, 5),
 }
 DRIVER_COUNTED = {"CreateReservation"}
 

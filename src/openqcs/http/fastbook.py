@@ -1,15 +1,15 @@
-"""CreateReservation on raw ASGI, in front of Litestar (SQLite): POST /v1/reservations for a
-caller whose answer needs nothing but memory and the booking's own transaction.
+"""CreateReservation on raw ASGI, in front of Litestar: POST /v1/reservations for a caller
+whose answer needs nothing but memory and the booking's own transaction.
 
 It books only when every check is settled without a lookup: a principal cached under the
 current ``auth_generation``, a JSON body msgspec decodes strictly into
 ``CreateReservationRequest``, an account (body, else X-QCS-ACCOUNT headers, else the caller's
 own) the non-administrator caller may act for, and a processor the generation-checked views
 already say the caller may see.
-Then ``reservations.flows`` books it on the event loop, in a transaction that never waits for
-the write lock, shared with the other bookings that arrived in the same turn of the loop
-(``reservations.group_commit``; the checks that need the cache counters run in it, after one
-read of them), and the answer is the 201 Litestar would send, byte for byte.
+Then ``reservations.flows`` books it in a transaction shared with the other bookings that
+arrived together (``reservations.group_commit``: on SQLite on the event loop, never waiting for
+the write lock; on PostgreSQL in one writer thread). The checks that need the cache counters
+run in it, after one read of them. The answer is the 201 Litestar would send, byte for byte.
 
 When the booking itself refuses (the slot is taken: 409; too little credit: 402) its savepoint
 has rolled back, and the refusal is sent from here in the Error shape of ``http/errors.py`` with the
@@ -22,7 +22,8 @@ booked or charged twice.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Hashable, MutableMapping
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -63,10 +64,9 @@ class FastBooking:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         path = ctx.db.engine.url.database if ctx.db.is_sqlite else None
-        # PostgreSQL (and SQLite in memory) book through Litestar: their booking is not a
-        # short local transaction that may run on the event loop.
-        self.enabled = bool(path) and path != ":memory:"
-        self.group: GroupCommit[SimpleNamespace | None] = GroupCommit(ctx.db, _counters)
+        # SQLite in memory books through Litestar: it is not a local file other connections share.
+        self.enabled = not ctx.db.is_sqlite or (bool(path) and path != ":memory:")
+        self.group: GroupCommit[SimpleNamespace | None] = GroupCommit(ctx.db, partial(_prelude, ctx.db.is_sqlite))
 
     def wants(self, scope: MutableMapping[str, Any], headers: Headers) -> bool:
         """Worth reading the body for: a bounded JSON POST with a token (and each account header
@@ -104,7 +104,8 @@ class FastBooking:
             data = _DECODER.decode(body)
         except msgspec.DecodeError:  # malformed, or not a valid request (ValidationError)
             return None  # Litestar words the 422
-        booked, error = await self.group.submit(lambda tx, counters: self._book(tx, counters, headers, data))
+        booked, error = await self.group.submit(lambda tx, counters: self._book(tx, counters, headers, data),
+                                                data.quantumProcessorId)
         if isinstance(error, Conflict | PaymentRequired):
             # The booking itself refused (taken, or too little credit) and rolled back: Litestar
             # would book the same way and refuse in these words (http/errors.domain_error).
@@ -134,11 +135,15 @@ class FastBooking:
             ctx.db, principal, account, data.quantumProcessorId, data.startTime, data.endTime, data.notes or "",
             now=ctx.clock.now(), settings=ctx.settings, processor_visible=True,
             rate=rate_cache(ctx.db).rate_under(prices, data.quantumProcessorId))
-        return flows.book_in(tx, True, booking)
+        return flows.book_in(tx, ctx.db.is_sqlite, booking, turn_taken=True)
 
 
-def _counters(tx: Transaction) -> Counters:
-    """The three counters the caches ``_book`` uses are checked against, in one read."""
+def _prelude(is_sqlite: bool, tx: Transaction, processor_ids: list[Hashable]) -> Counters:
+    """The three counters the caches ``_book`` uses are checked against, in one read; on
+    PostgreSQL, first the group's turns on its processors, in one order for every group, so that
+    no two transactions wait for each other's turns (flows.take_turns)."""
+    if not is_sqlite:
+        flows.take_turns(tx, {str(p) for p in processor_ids})
     tx.cursor.execute(COUNTERS)
     row = tx.cursor.fetchone()
     return None if row is None else tuple(row)

@@ -48,9 +48,10 @@ def unavailable(processor_id: str) -> Conflict:
 _TABLE = cast(Table, Reservation.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _COLUMNS = [c.name for c in _TABLE.c if c.name != "id"]
-# SQLite: the overlap check and the insert in one statement. No row when maintenance meets the
-# slot; a live booking that meets it makes the overlap trigger refuse the insert. (PostgreSQL
-# checks first, so that a refusal needs no turn on the processor's lock.)
+# The overlap check and the insert in one statement. No row when maintenance meets the slot; a
+# live booking that meets it makes the overlap trigger (SQLite) or the exclusion constraint
+# (PostgreSQL) refuse the insert. (PostgreSQL checks first when it has no turn yet, so that a
+# refusal needs no turn on the processor's lock.)
 _INSERT_UNLESS_MAINTENANCE = insert(_TABLE).from_select(
     _COLUMNS,
     select(*[bindparam(name, type_=_TABLE.c[name].type) for name in _COLUMNS]).where(
@@ -150,12 +151,21 @@ def prepare(db: Database, principal: Principal, account: Account, processor_id: 
     return Booking(processor_id, account, price, item_id, values)
 
 
-def book_in(tx: Transaction, is_sqlite: bool, booking: Booking) -> SimpleNamespace:
+def take_turns(tx: Transaction, processor_ids: set[str]) -> None:
+    """(PostgreSQL) The processors' turns for a transaction that books several, taken before any
+    other lock and in one order (by key), as a booking's own single turn is."""
+    for key in sorted(_turn_key(p) for p in processor_ids):
+        tx.run(_PROCESSOR_TURN, {"key": key})
+
+
+def book_in(tx: Transaction, is_sqlite: bool, booking: Booking, *, turn_taken: bool = False) -> SimpleNamespace:
     """A prepared booking's statements in the caller's write transaction (see
-    ``create_reservation``); what was stored, with a Reservation's attribute names."""
+    ``create_reservation``); what was stored, with a Reservation's attribute names.
+    ``turn_taken``: (PostgreSQL) the transaction holds the processor's turn already."""
     processor_id, values = booking.processor_id, booking.values
     start, end = values["start_time"], values["end_time"]
-    if not is_sqlite:
+    checked = is_sqlite or turn_taken  # the insert checks for maintenance itself
+    if not checked:
         if not service.is_free_in(tx, processor_id, start, end):
             raise unavailable(processor_id)
         # Only inserts take turns: a refusal above needs no turn. (SQLite's writers hold the
@@ -164,12 +174,12 @@ def book_in(tx: Transaction, is_sqlite: bool, booking: Booking) -> SimpleNamespa
     try:
         # Insert first: on PostgreSQL a racing booking of the same time fails here, before any
         # money moves; the debit then decides on the balance and spends it in one statement.
-        row = tx.one(_INSERT_UNLESS_MAINTENANCE if is_sqlite else _INSERT, values)
+        row = tx.one(_INSERT_UNLESS_MAINTENANCE if checked else _INSERT, values)
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION or "reservation_overlap" in str(exc.orig):
             raise unavailable(processor_id) from None
         raise
-    if row is None:  # (SQLite) maintenance
+    if row is None:  # maintenance
         raise unavailable(processor_id)
     reservation_id = int(row[0])
     billing.debit(

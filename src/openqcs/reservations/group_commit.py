@@ -1,73 +1,98 @@
-"""Writes made on the event loop in the same turn share one SQLite transaction (group commit).
+"""Writes submitted on the event loop together share one transaction (group commit).
 
-A booking on the loop is ~5 short statements, and half of its cost is the transaction around
-them: the read of the cache counters, BEGIN, and the COMMIT that writes the touched pages to
-the WAL. Bookings that arrive together touch the same pages (the tables' right-hand leaves, the
-account's row), so one COMMIT for all of them writes about as much as one booking's. Each work
-runs in a savepoint of its own: one that raises is rolled back alone, and the others commit.
+A booking is ~5 short statements, and much of its cost is the transaction around them: the read
+of the cache counters, BEGIN, and the COMMIT (on SQLite it writes the touched pages to the WAL;
+bookings that arrive together touch the same pages, so one COMMIT for all of them writes about
+as much as one booking's). Each work runs in a savepoint of its own: one that raises is rolled
+back alone, and the others commit.
 
-A work is first collected; the group runs at the loop's next turn, after the callbacks already
-ready (the other requests that have arrived) have had their turn to add theirs. Nothing waits
-for a timer, so a lone booking is not delayed.
+SQLite: the group runs on the loop at its next turn, after the callbacks already ready (the
+other requests that have arrived) have had their turn to add theirs, in a transaction that never
+waits for the write lock. Nothing waits for a timer, so a lone booking is not delayed.
+
+PostgreSQL: the group runs in one writer thread of its own on a pooled connection, so each
+statement's round trip does not hold the loop; works that arrive meanwhile form the next group.
+One thread for all bookings instead of a worker thread each (16 of them contending for the GIL
+cost ~3 ms of CPU per booking).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
 
 from openqcs.db.engine import Database
-from openqcs.reservations.prepared import Transaction, nowait_transaction
+from openqcs.reservations.prepared import Transaction, nowait_transaction, write_transaction
 
 T = TypeVar("T")
 Work = Callable[[Transaction, Any], T]  # (the transaction, the prelude's result) -> outcome
 Outcome = tuple[T | None, BaseException | None]
+Item = tuple[Work[T], Hashable, asyncio.Future[Outcome[T]]]
 
 
 class GroupCommit(Generic[T]):
-    """``await submit(work)``: ``(result, None)`` once committed, or ``(None, error)`` when the
-    work raised (its savepoint rolled back) or the whole group did not commit (``Busy``: the
-    write lock was taken; a failed COMMIT) — then nothing of it is stored.
+    """``await submit(work, key)``: ``(result, None)`` once committed, or ``(None, error)`` when
+    the work raised (its savepoint rolled back) or the whole group did not commit (``Busy``:
+    SQLite's write lock was taken; a failed COMMIT; a lost connection) — then nothing of it is
+    stored.
 
-    ``prelude(tx)`` runs once per group, first in its transaction (reads every work needs).
+    ``prelude(tx, keys)`` runs once per group, first in its transaction, with the keys its works
+    were submitted with (reads every work needs; locks to take in a fixed order).
     """
 
-    def __init__(self, db: Database, prelude: Callable[[Transaction], Any], *, limit: int = 32) -> None:
+    def __init__(self, db: Database, prelude: Callable[[Transaction, list[Hashable]], Any], *,
+                 limit: int = 32) -> None:
         self.db = db
         self.prelude = prelude
-        self.limit = limit  # the loop is held for the whole group: keep it short
-        self._pending: list[tuple[Work[T], asyncio.Future[Outcome[T]]]] = []
+        self.limit = limit  # SQLite holds the loop for the whole group: keep it short
+        self._pending: list[Item[T]] = []
+        self._running = False  # a group is being run (PostgreSQL: in the writer thread)
+        self._writer = None if db.is_sqlite else ThreadPoolExecutor(1, thread_name_prefix="openqcs-bookings")
 
-    def submit(self, work: Work[T]) -> asyncio.Future[Outcome[T]]:
+    def submit(self, work: Work[T], key: Hashable = None) -> asyncio.Future[Outcome[T]]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Outcome[T]] = loop.create_future()
-        if not self._pending:
-            loop.call_soon(self._run_all)
-        self._pending.append((work, future))
+        self._pending.append((work, key, future))
+        if not self._running:
+            self._running = True
+            loop.call_soon(self._next, loop)
         return future
 
-    def _run_all(self) -> None:
-        pending, self._pending = self._pending, []
-        for start in range(0, len(pending), self.limit):
-            self._run(pending[start:start + self.limit])
+    def _next(self, loop: asyncio.AbstractEventLoop) -> None:
+        group, self._pending = self._pending[:self.limit], self._pending[self.limit:]
+        if not group:
+            self._running = False
+        elif self._writer is None:
+            self._finish(loop, group, self._run(group, nowait_transaction))
+        else:
+            self._writer.submit(self._in_writer, loop, group)
 
-    def _run(self, group: list[tuple[Work[T], asyncio.Future[Outcome[T]]]]) -> None:
-        outcomes: list[Outcome[T]] = []
+    def _in_writer(self, loop: asyncio.AbstractEventLoop, group: list[Item[T]]) -> None:
+        outcomes = self._run(group, write_transaction)
         try:
-            with nowait_transaction(self.db) as tx:
-                first = self.prelude(tx)
-                if len(group) == 1:  # no savepoint: an error rolls the transaction back
-                    outcomes.append((group[0][0](tx, first), None))
-                else:
-                    outcomes = [_in_savepoint(tx, work, first) for work, _ in group]
-        except BaseException as exc:  # not committed: every work's writes are gone
-            if not isinstance(exc, Exception):
-                raise
-            outcomes = [(None, exc)] * len(group)
-        for (_, future), outcome in zip(group, outcomes, strict=True):
+            loop.call_soon_threadsafe(self._finish, loop, group, outcomes)
+        except RuntimeError:  # the loop is closed: the server is stopping, nobody waits
+            pass
+
+    def _finish(self, loop: asyncio.AbstractEventLoop, group: list[Item[T]], outcomes: list[Outcome[T]]) -> None:
+        for (_, _, future), outcome in zip(group, outcomes, strict=True):
             if not future.done():  # (a request that went away cancelled its wait)
                 future.set_result(outcome)
+        self._next(loop)
+
+    def _run(self, group: list[Item[T]],
+             transaction: Callable[[Database], AbstractContextManager[Transaction]]) -> list[Outcome[T]]:
+        try:
+            with transaction(self.db) as tx:
+                first = self.prelude(tx, [key for _, key, _ in group])
+                if len(group) == 1:  # no savepoint: an error rolls the transaction back
+                    return [(group[0][0](tx, first), None)]
+                return [_in_savepoint(tx, work, first) for work, _, _ in group]
+        except Exception as exc:  # not committed: every work's writes are gone
+            return [(None, exc)] * len(group)
 
 
 def _in_savepoint(tx: Transaction, work: Work[T], first: Any) -> Outcome[T]:
@@ -76,8 +101,8 @@ def _in_savepoint(tx: Transaction, work: Work[T], first: Any) -> Outcome[T]:
     try:
         result = work(tx, first)
     except Exception as exc:
-        cursor.execute("ROLLBACK TO work")  # a failure here fails the whole group
-        cursor.execute("RELEASE work")
+        cursor.execute("ROLLBACK TO SAVEPOINT work")  # a failure here fails the whole group
+        cursor.execute("RELEASE SAVEPOINT work")
         return None, exc
-    cursor.execute("RELEASE work")
+    cursor.execute("RELEASE SAVEPOINT work")
     return result, None
