@@ -1,7 +1,8 @@
 """Booking and cancelling: the reservation and its ledger entry change in one transaction.
 
-Booking runs its own transaction (``prepared.write_transaction``); cancelling runs inside
-``ctx.db.session(write=True)``. Double booking is impossible because: on SQLite the write
+Booking runs its own transaction (``prepared.write_transaction``), or ``book_in`` runs in one
+the fast path shares among bookings that arrive together (``group_commit``); cancelling runs
+inside ``ctx.db.session(write=True)``. Double booking is impossible because: on SQLite the write
 transaction holds the database write lock from BEGIN, so the overlap check and the insert
 cannot interleave with another writer; on PostgreSQL the exclusion constraint
 ``ex_reservations_no_overlap`` rejects the second of two racing inserts (mapped to 409; SQLite
