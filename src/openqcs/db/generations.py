@@ -102,12 +102,28 @@ class GenerationReader:
         return int(row[0])
 
 
+BOTH_SQL = ("SELECT (SELECT value FROM auth_generation WHERE id = 1), "
+            "(SELECT value FROM processor_generation WHERE id = 1)")
+
+
+def sqlite_counters(db: Database) -> tuple[int | None, int | None]:
+    """SQLite: the (auth, processor) counters in one read on this thread's local connection
+    (one read transaction instead of two); None for one that cannot be read."""
+    try:
+        row = local_sqlite(db).connection().execute(BOTH_SQL).fetchone()
+    except sqlite3.Error:
+        return None, None
+    for value, table in zip(row, ("auth_generation", "processor_generation"), strict=True):
+        if value is None:
+            restore_row(db, table)
+    return row[0], row[1]
+
+
 class AsyncCounters:
     """PostgreSQL: both counters in one round trip on the event loop, over one autocommit
     connection of its own (no pool checkout, no thread hop). Requests take turns on it."""
 
-    SQL = ("SELECT (SELECT value FROM auth_generation WHERE id = 1), "
-           "(SELECT value FROM processor_generation WHERE id = 1)")
+    SQL = BOTH_SQL
 
     def __init__(self, db: Database) -> None:
         self.db = db

@@ -22,7 +22,7 @@ from prometheus_client import Counter
 
 from openqcs.context import AppContext
 from openqcs.core.faults import Scope
-from openqcs.db.generations import local_sqlite
+from openqcs.db.generations import local_sqlite, sqlite_counters
 from openqcs.errors import OpenQCSError
 from openqcs.http.pgreads import reservation_reads
 from openqcs.identity.accounts import Account, may_act_for
@@ -64,8 +64,11 @@ class FastPath:
         if path == "/" or path == LIST or (path.startswith(ISA_PREFIX) and path.endswith(ISA_SUFFIX)):
             text = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers.items()}
             counters = authority(self.ctx).counters
-            # SQLite: read the counters here, on the loop; PostgreSQL: one async round trip.
-            return self.document(path, text, None if counters is None else await counters.read())
+            # SQLite: read the counters here, on the loop (both in one read when a token needs the
+            # auth one); PostgreSQL: one async round trip.
+            if counters is not None:
+                return self.document(path, text, await counters.read())
+            return self.document(path, text, sqlite_counters(self.ctx.db) if b"authorization" in headers else None)
         return None
 
     def document(self, path: str, headers: dict[str, str], counters: tuple[int | None, int | None] | None,
@@ -111,9 +114,9 @@ class FastPath:
         auth = authority(self.ctx)
         principal: Principal | None
         found: Any  # a row with the Reservation's attribute names
-        if auth.counters is None:  # SQLite: a local read on the loop
-            principal = known_principal(self.ctx, text, auth.generations.read())
-            found = read_reservation_sqlite(local_sqlite(self.ctx.db).connection(), int(digits)) if principal else None
+        if auth.counters is None:  # SQLite: the row and the auth generation in one local read on the loop
+            generation, found = read_reservation_sqlite(local_sqlite(self.ctx.db).connection(), int(digits))
+            principal = known_principal(self.ctx, text, generation) if found else None
         else:  # PostgreSQL: the row and the auth generation in one async round trip on the loop
             row = await reservation_reads(self.ctx).get(int(digits))
             principal = known_principal(self.ctx, text, row[0]) if row else None

@@ -230,26 +230,27 @@ def find_reservation(conn: Connection, principal: Principal, reservation_id: int
 
 
 _COLUMNS = [c.name for c in Reservation.__table__.c]
-_RAW_BY_ID = f"SELECT {', '.join(_COLUMNS)} FROM reservations WHERE id = ?"
+# With the auth generation in the same read, for the caller's cached principal.
+_WITH_AUTH = f"SELECT (SELECT value FROM auth_generation WHERE id = 1), {', '.join(_COLUMNS)} FROM reservations "
+_RAW_BY_ID = _WITH_AUTH + "WHERE id = ?"
 _TIMES = ("start_time", "end_time", "created_time", "updated_time")
 
 
-def read_reservation_sqlite(conn: sqlite3.Connection, reservation_id: int) -> SimpleNamespace | None:
-    """The reservation with Row-like attributes, read through a plain sqlite3 connection (the
-    GetReservation fast path: no pool, no SQLAlchemy), or None. No permission check here."""
+def read_reservation_sqlite(conn: sqlite3.Connection, reservation_id: int) -> tuple[int | None, SimpleNamespace | None]:
+    """The auth generation and the reservation with Row-like attributes, read through a plain
+    sqlite3 connection (the GetReservation fast path: no pool, no SQLAlchemy), or (None, None)
+    when there is no such reservation. No permission check here."""
     row = conn.execute(_RAW_BY_ID, (reservation_id,)).fetchone()
     if row is None:
-        return None
-    values = dict(zip(_COLUMNS, row, strict=True))
+        return None, None
+    values = dict(zip(_COLUMNS, row[1:], strict=True))
     for name in _TIMES:  # SQLAlchemy stores naive UTC text, e.g. "2026-12-03 09:00:00.000000"
         values[name] = datetime.fromisoformat(values[name]).replace(tzinfo=UTC)
     values["cancelled"] = bool(values["cancelled"])
-    return SimpleNamespace(**values)
+    return row[0], SimpleNamespace(**values)
 
 
-# With the auth generation in the same round trip, for the caller's cached principal.
-PG_BY_ID = (f"SELECT (SELECT value FROM auth_generation WHERE id = 1), {', '.join(_COLUMNS)} "
-            "FROM reservations WHERE id = %s")
+PG_BY_ID = _WITH_AUTH + "WHERE id = %s"
 
 
 def reservation_from_pg_row(row: tuple[Any, ...]) -> SimpleNamespace:
