@@ -53,12 +53,21 @@ def _in_one_turn(group: GroupCommit, works, keys=None) -> list:
     return asyncio.run(main())
 
 
-def test_works_submitted_together_share_a_transaction_and_a_failure_loses_only_its_writes(db):
+def test_works_submitted_together_share_a_transaction(db):
     preludes = []
     group = GroupCommit(db, lambda tx, keys: preludes.append(keys) or len(preludes))
-    outcomes = _in_one_turn(group, [_insert("a"), _insert("b", fail=True), _insert("c")], keys=["p", "q", "p"])
+    outcomes = _in_one_turn(group, [_insert("a"), _insert("b"), _insert("c")], keys=["p", "q", "p"])
     assert preludes == [["p", "q", "p"]]  # one transaction for the three, told their keys
-    assert outcomes[0] == (("a", 1), None) and outcomes[2] == (("c", 1), None)
+    assert outcomes == [(("a", 1), None), (("b", 1), None), (("c", 1), None)]
+    assert _stored(db) == ["a", "b", "c"]
+
+
+def test_a_work_that_fails_loses_only_its_own_writes(db):
+    preludes = []
+    group = GroupCommit(db, lambda tx, keys: preludes.append(keys) or len(preludes))
+    outcomes = _in_one_turn(group, [_insert("a"), _insert("b", fail=True), _insert("c")])
+    assert len(preludes) == 2  # rolled back, then run again with a savepoint each
+    assert outcomes[0] == (("a", 2), None) and outcomes[2] == (("c", 2), None)
     result, error = outcomes[1]
     assert result is None and isinstance(error, ValueError)
     assert _stored(db) == ["a", "c"]
@@ -66,10 +75,10 @@ def test_works_submitted_together_share_a_transaction_and_a_failure_loses_only_i
 
 def test_a_later_work_sees_the_earlier_ones_writes(db):
     group = GroupCommit(db, lambda tx, keys: None)
-    outcomes = _in_one_turn(group, [_insert("a"), _insert("a")])  # the second breaks the primary key
-    assert outcomes[0] == (("a", None), None)
+    outcomes = _in_one_turn(group, [_insert("a"), _insert("a"), _insert("b")])  # the second breaks the key
+    assert outcomes[0] == (("a", None), None) and outcomes[2] == (("b", None), None)
     assert outcomes[1][0] is None and "unique" in str(outcomes[1][1]).lower()
-    assert _stored(db) == ["a"]
+    assert _stored(db) == ["a", "b"]
 
 
 def test_a_lone_work_that_fails_is_rolled_back(db):

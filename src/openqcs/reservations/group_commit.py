@@ -3,8 +3,8 @@
 A booking is ~5 short statements, and much of its cost is the transaction around them: the read
 of the cache counters, BEGIN, and the COMMIT (on SQLite it writes the touched pages to the WAL;
 bookings that arrive together touch the same pages, so one COMMIT for all of them writes about
-as much as one booking's). Each work runs in a savepoint of its own: one that raises is rolled
-back alone, and the others commit.
+as much as one booking's). A work that raises (a refusal, an error) loses only its own writes:
+the group is then run again with a savepoint for each work, and the others commit.
 
 SQLite: the group runs on the loop at its next turn, after the callbacks already ready (the
 other requests that have arrived) have had their turn to add theirs, in a transaction that never
@@ -85,9 +85,29 @@ class GroupCommit(Generic[T]):
 
     def _run(self, group: list[Item[T]],
              transaction: Callable[[Database], AbstractContextManager[Transaction]]) -> list[Outcome[T]]:
+        keys = [key for _, key, _ in group]
+        if len(group) > 1:
+            # Most groups all succeed: first without savepoints (two statements fewer per work,
+            # two round trips on PostgreSQL); if a work raises, the whole transaction rolls
+            # back and the group runs again with a savepoint each. Works are run from scratch.
+            raised = False
+            try:
+                with transaction(self.db) as tx:
+                    first = self.prelude(tx, keys)
+                    results = []
+                    for work, _, _ in group:
+                        try:
+                            results.append(work(tx, first))
+                        except Exception:
+                            raised = True
+                            raise
+                return [(result, None) for result in results]
+            except Exception as exc:
+                if not raised:  # not committed (Busy, COMMIT, the connection): no second try
+                    return [(None, exc)] * len(group)
         try:
             with transaction(self.db) as tx:
-                first = self.prelude(tx, [key for _, key, _ in group])
+                first = self.prelude(tx, keys)
                 if len(group) == 1:  # no savepoint: an error rolls the transaction back
                     return [(group[0][0](tx, first), None)]
                 return [_in_savepoint(tx, work, first) for work, _, _ in group]
