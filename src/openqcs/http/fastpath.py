@@ -5,8 +5,9 @@ Only answers already in memory are served here (a principal seen before, a proce
 ISA bytes made under the current generations, see ``identity/authentication.py`` and
 ``processors/views.py``); anything else — a query string, an unknown token, a miss, an error —
 goes on to Litestar unchanged, which answers it and fills the caches. The checks this layer
-needs are two one-row reads: on SQLite they run on the event loop, on PostgreSQL as one async
-round trip on it (GetReservation's batched with its neighbours', ``http/pgreads.py``).
+needs (the counters, GetReservation's row) are one read: on SQLite on the event loop, on
+PostgreSQL one async round trip on it (GetReservation's batched with its neighbours',
+``http/pgreads.py``).
 ``http/gateway.py`` asks here after its own checks (body limit, rate limit); CreateReservation's
 fast path is ``http/fastbook.py``.
 """
