@@ -14,6 +14,7 @@ The API's ``AccountBalance`` uses the opposite sign (negative = credit), see ``r
 
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
 from collections.abc import Mapping
@@ -23,7 +24,6 @@ from decimal import Decimal
 from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
@@ -72,9 +72,10 @@ def lock_account(session: Session, account: Account, at: datetime) -> BillingAcc
             .with_for_update().execution_options(populate_existing=True))
     row = session.scalars(stmt).one_or_none()
     if row is None:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(insert(BillingAccount)
+        dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+        # Only the dialect in use is imported (see usage._upserts).
+        insert_ = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+        session.execute(insert_(BillingAccount)
                         .values(account_type=account.type, account_id=account.id, balance_cents=0, created_time=at)
                         .on_conflict_do_nothing(index_elements=["account_type", "account_id"]))
         row = session.scalars(stmt).one()

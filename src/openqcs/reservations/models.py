@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openqcs.db.base import Base, UTCDateTime
@@ -20,9 +20,11 @@ class Reservation(Base):
     __tablename__ = "reservations"
     __table_args__ = (
         Index("ix_reservations_account", "account_type", "account_id"),
-        # Live bookings by start: the overlap check seeks it (reservations_0002).
-        Index("ix_reservations_live_start", "processor_id", "start_time",
-              sqlite_where=text("cancelled = 0"), postgresql_where=text("NOT cancelled")),
+        # Live bookings by start: the overlap check seeks it. Partial (not cancelled) in the
+        # database: reservations_0002 gives each dialect its WHERE. Not declared here, where
+        # SQLAlchemy would import both dialects to check the arguments (PostgreSQL's: ~45 ms of
+        # every start on SQLite); alembic's compare does not look at an index's WHERE.
+        Index("ix_reservations_live_start", "processor_id", "start_time"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
