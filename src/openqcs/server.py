@@ -31,9 +31,11 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as EventLike
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import msgspec
@@ -56,6 +58,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 API_WAIT_SECONDS = 15.0
 
+# The servers imported (and, with ``START_FIRST``, started) before the others, which are imported
+# only once the HTTP API has loaded (the HTTPS issuer's x509 alone is ~35 ms of CPU). Only a matter
+# of CPU, like SHARED_MODULES: START_FIRST decides what starts first.
+FIRST_SERVERS = ("openqcs.execution.server",)
+
 # What gRPC's calls and the app both import (authentication, the booking and billing services,
 # the metrics library): imported before the services fork, once for both processes, like the
 # tables. Only a matter of CPU: a module missing here is imported where it is used.
@@ -69,11 +76,12 @@ def run_services(settings: Settings, ready: EventLike | None = None, migrated: E
     """Start every domain's background services and keep them until SIGTERM/SIGINT (or until the
     process that started this one dies).
 
-    With ``migrated``, import everything first and touch the database once it is set: the
+    With ``migrated``, import the first servers and touch the database once it is set: the
     imports overlap with the migrations and the app import in ``run``. The services clients wait
     for (a server module's ``START_FIRST``: gRPC) start first; with ``api_up``, the rest (the HTTPS
-    issuer, quilc, the QVM: seconds of imports between them) wait until the HTTP API has loaded,
-    so on a small machine they do not slow the start of what users reach first."""
+    issuer, quilc, the QVM: seconds of imports between them) are imported and started once the
+    HTTP API has loaded, so on a small machine they do not slow the start of what users reach
+    first."""
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
@@ -82,25 +90,29 @@ def run_services(settings: Settings, ready: EventLike | None = None, migrated: E
     from openqcs.context import AppContext
 
     load_models()  # every domain's tables, so cross-domain foreign keys resolve in this process
-    modules = submodules("server")
-    first = [m for m in modules if getattr(m, "START_FIRST", False)]
-    later = [m for m in modules if m not in first]
+    hinted = [importlib.import_module(name) for name in FIRST_SERVERS]
+    first = [m for m in hinted if getattr(m, "START_FIRST", False)]
     if migrated is not None and not _wait(migrated, done, None):
         return
     ctx = AppContext.create(settings)
-    stops = []
+    stops: list[Callable[[], None]] = []
+
+    def start(modules: list[ModuleType]) -> None:
+        for module in modules:
+            if done.is_set():  # stopped while starting: start nothing more
+                return
+            stop = module.start(ctx)
+            if stop is not None:
+                stops.append(stop)
+
     try:
-        for group, after in ((first, None), (later, api_up)):
-            if after is not None:
-                _serving()  # gRPC is up
-                if group:
-                    _wait(after, done, API_WAIT_SECONDS)  # an HTTP worker that never loads delays them only so long
-            for module in group:
-                if done.is_set():  # stopped while starting: start nothing more
-                    break
-                stop = module.start(ctx)
-                if stop is not None:
-                    stops.append(stop)
+        start(first)
+        _serving()  # gRPC is up
+        if api_up is not None and not done.is_set():
+            _wait(api_up, done, API_WAIT_SECONDS)  # an HTTP worker that never loads delays them only so long
+        later = [m for m in submodules("server") if m not in first]
+        later.sort(key=lambda m: not getattr(m, "START_FIRST", False))  # a START_FIRST not hinted: still first
+        start(later)
         if ready is not None and not done.is_set():
             ready.set()
         done.wait()
