@@ -35,7 +35,7 @@ Item = tuple[Work[T], Hashable, asyncio.Future[Outcome[T]]]
 
 class GroupCommit(Generic[T]):
     """``await submit(work, key)``: ``(result, None)`` once committed, or ``(None, error)`` when
-    the work raised (its savepoint rolled back) or the whole group did not commit (``Busy``:
+    the work raised (its writes rolled back) or the whole group did not commit (``Busy``:
     SQLite's write lock was taken; a failed COMMIT; a lost connection) — then nothing of it is
     stored.
 
@@ -74,8 +74,8 @@ class GroupCommit(Generic[T]):
         outcomes = self._run(group, write_transaction)
         try:
             loop.call_soon_threadsafe(self._finish, loop, group, outcomes)
-        except RuntimeError:  # the loop is closed: the server is stopping, nobody waits
-            pass
+        except RuntimeError:  # the loop is closed: nobody waits; a later loop starts afresh
+            self._pending, self._running = [], False
 
     def _finish(self, loop: asyncio.AbstractEventLoop, group: list[Item[T]], outcomes: list[Outcome[T]]) -> None:
         for (_, _, future), outcome in zip(group, outcomes, strict=True):
