@@ -32,6 +32,7 @@ import msgspec
 from openqcs.billing.rates import rate_cache
 from openqcs.context import AppContext
 from openqcs.core.faults import Receive
+from openqcs.db.generations import BOTH_SQL
 from openqcs.errors import Conflict, PaymentRequired
 from openqcs.http.errors import JSON, ErrorBody
 from openqcs.identity.accounts import ACCOUNT_TYPES, Account, may_act_for
@@ -50,8 +51,7 @@ _DECODER = msgspec.json.Decoder(CreateReservationRequest)  # strict: what it acc
 _ENCODER = msgspec.json.Encoder()
 _JSON = b"application/json"
 _ACCOUNT_ID, _ACCOUNT_TYPE = b"x-qcs-account-id", b"x-qcs-account-type"
-COUNTERS = ("SELECT (SELECT value FROM auth_generation WHERE id = 1), "
-            "(SELECT value FROM processor_generation WHERE id = 1), (SELECT value FROM price_generation WHERE id = 1)")
+COUNTERS = BOTH_SQL + ", (SELECT value FROM price_generation WHERE id = 1)"  # (auth, processor, price)
 
 Headers = dict[bytes, bytes]
 Counters = tuple[Any, ...] | None
